@@ -1,0 +1,2 @@
+//! The `aiosim` command.
+fn main() {}

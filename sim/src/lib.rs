@@ -1,0 +1,4 @@
+//! Exploration for aiosim: the `aiosim-graph/1` task-graph format, its interpreter on the
+//! aiosim runtime, the canonical trace, and (later) scheduling policies, replay and shrinking.
+
+pub mod value;
