@@ -1,0 +1,328 @@
+//! The loop's state and the thread slot that holds it.
+//!
+//! Everything a loop owns lives in one [`Core`]: the ready queue, the timer heap, and arenas of
+//! futures, tasks, timers and `call_soon` handles, named by `u32` ids. Nothing is allocated per
+//! ready entry, per done-callback of a task, or per timer: a ready entry is a small enum, and
+//! the arenas keep their capacity when a loop is reused (see [`crate::EventLoop`]).
+//!
+//! The core of the open loop sits in a thread-local slot, so that futures, tasks and the
+//! combinators reach it the way asyncio code reaches the running loop. Internal bookkeeping
+//! runs with the core borrowed (`&mut Core`); user code (task bodies, user callbacks) always
+//! runs with the borrow released, so it may call back into the runtime.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future as StdFuture;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use crate::exception::Exception;
+use crate::heap::TimerHeap;
+use crate::observe::Observer;
+use crate::schedule::{Fifo, Scheduler};
+
+/// Index of a future in the loop's arena (tasks have one too).
+pub(crate) type FutId = u32;
+/// Index of a task in the loop's arena.
+pub(crate) type TaskId = u32;
+/// Index of a timer handle.
+pub(crate) type TimerId = u32;
+/// Index of a `call_soon` handle.
+pub(crate) type SoonId = u32;
+
+/// A task body with its result type erased. The result is boxed once when the body returns;
+/// zero-sized results (`()`) cost no allocation.
+pub(crate) type Body = Pin<Box<dyn StdFuture<Output = Result<Box<dyn Any>, Exception>>>>;
+
+/// Bookkeeping callback of a combinator, run with the core borrowed.
+pub(crate) trait Internal {
+    /// Runs the callback. `fut` is the future it was registered on (for done-callbacks) or
+    /// `u32::MAX` (for timers and `call_soon` handles).
+    fn run(self: Rc<Self>, core: &mut Core, fut: FutId);
+    /// CPython's name for this callback, for traces and tracing output.
+    fn name(&self) -> &'static str;
+}
+
+/// A user-supplied done-callback. Identity (for `remove_done_callback`) is the shared closure.
+pub(crate) type UserDoneFn = Rc<dyn Fn(crate::future::FutureRef)>;
+
+/// One registration in a future's callback list.
+#[derive(Clone)]
+pub(crate) enum DoneCb {
+    /// A task waiting on the future: runs its next step (semantics 0, "Wakeup").
+    Wakeup(TaskId),
+    /// `run_until_complete`'s stop callback.
+    Stop,
+    /// A combinator's bookkeeping (`_done_callback`, `_on_completion`, ...).
+    Internal(Rc<dyn Internal>),
+    /// A callback registered through the public API.
+    User(UserDoneFn),
+}
+
+/// What a timer or `call_soon` handle runs.
+pub(crate) enum HandleCb {
+    /// `futures._set_result_unless_cancelled(fut, None)`: the timer of `sleep`.
+    SleepWake(FutId),
+    /// Combinator bookkeeping (a timeout handler, `wait`'s timeout, ...).
+    Internal(Rc<dyn Internal>),
+    /// A user callback.
+    User(Box<dyn FnOnce()>),
+}
+
+/// One entry of the ready queue.
+pub(crate) enum Entry {
+    /// A task step with nothing to throw in (first step, after a bare yield).
+    Step(TaskId),
+    /// A task step that throws an exception into the body (a task awaiting itself, TASK-10).
+    StepThrow(TaskId, Exception),
+    /// A done-callback of a future, queued when the future completed.
+    Done(FutId, DoneCb),
+    /// A timer handle that became due.
+    Timer(TimerId),
+    /// A `call_soon` handle.
+    Soon(SoonId),
+}
+
+/// The three states of a future (FUT-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FutState {
+    Pending,
+    Finished,
+    Cancelled,
+}
+
+/// What kind of object a future slot is: its `cancel` behaves differently per kind.
+#[derive(Clone)]
+pub(crate) enum FutKind {
+    /// `loop.create_future()` (also internal waiters and the outer future of `shield`).
+    Plain,
+    /// The future part of a task.
+    Task(TaskId),
+    /// The outer future of `gather`, whose `cancel` forwards to the children (GATHER-7).
+    Gather(Rc<crate::gather::GatherOuter>),
+}
+
+pub(crate) struct FutSlot {
+    pub state: FutState,
+    /// The result once finished normally.
+    pub value: Option<Box<dyn Any>>,
+    /// The exception once finished with one.
+    pub exc: Option<Exception>,
+    /// The recorded cancel message (`_cancel_message`).
+    pub cancel_msg: Option<Rc<str>>,
+    /// Tasks only: the `CancelledError` the body ended with, handed to the first consumer
+    /// and then forgotten (TASK-14c).
+    pub saved_cancel: Option<Exception>,
+    /// Done-callbacks in registration order; emptied when the future completes (FUT-7).
+    pub callbacks: Vec<DoneCb>,
+    /// Whether the exception has been retrieved (else it is reported when the loop closes).
+    pub retrieved: bool,
+    pub kind: FutKind,
+}
+
+/// A task's own state beside its future. Invariant (TASK-18): either `waiter` is a pending
+/// future and no step is queued, or exactly one step is queued, or the task is running.
+pub(crate) struct TaskSlot {
+    pub fut: FutId,
+    /// The body; `None` while it is being polled and after it finished.
+    pub body: Option<Body>,
+    /// Whether the first step has run (a body cancelled before it never runs, TASK-8).
+    pub started: bool,
+    /// `_must_cancel`: the next step throws `CancelledError` (message in the future's
+    /// `cancel_msg`).
+    pub must_cancel: bool,
+    /// `cancelling()`: the number of cancel requests not withdrawn by `uncancel()`.
+    pub num_cancels: u32,
+    /// `_fut_waiter`: the future the task is suspended on, if any.
+    pub waiter: Option<FutId>,
+    /// The exception the current step throws in at the suspended await point.
+    pub throw: Option<Exception>,
+    pub name: TaskName,
+}
+
+/// A task's name: explicit, or `Task-<n>` (TASK-20), formatted only when asked for.
+#[derive(Clone, Debug)]
+pub(crate) enum TaskName {
+    Numbered(u64),
+    Named(Rc<str>),
+}
+
+impl TaskName {
+    pub(crate) fn render(&self) -> Rc<str> {
+        match self {
+            TaskName::Numbered(n) => Rc::from(format!("Task-{n}")),
+            TaskName::Named(s) => s.clone(),
+        }
+    }
+}
+
+pub(crate) struct TimerSlot {
+    pub when: u64,
+    pub cancelled: bool,
+    /// Whether the timer is still in the heap (`_scheduled`).
+    pub scheduled: bool,
+    pub cb: Option<HandleCb>,
+}
+
+pub(crate) struct SoonSlot {
+    pub cancelled: bool,
+    pub cb: Option<HandleCb>,
+}
+
+/// What an aiosim awaitable reported when it suspended the polled body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Yield {
+    /// Nothing: if the body is pending, it awaited something that is not an aiosim awaitable.
+    Nothing,
+    /// Suspended on a pending future.
+    Future(FutId),
+    /// A bare yield (`sleep(0)`).
+    Bare,
+    /// Two awaitables suspended in one poll (e.g. a foreign `join!` of two aiosim futures).
+    Twice,
+}
+
+/// A report for the loop's exception handler.
+#[derive(Clone, Debug)]
+pub struct ErrorReport {
+    /// What happened, in CPython's words where it has them.
+    pub message: String,
+    /// The exception involved, if any.
+    pub exception: Option<Exception>,
+    /// The task involved, by name, if any.
+    pub task: Option<Rc<str>>,
+}
+
+/// The state of one event loop.
+pub(crate) struct Core {
+    /// Identity of the open loop; handles carry it to catch use with another loop.
+    pub loop_id: u32,
+    pub open: bool,
+    pub now: u64,
+    pub ready: VecDeque<Entry>,
+    pub heap: TimerHeap,
+    pub timers: Vec<TimerSlot>,
+    pub soons: Vec<SoonSlot>,
+    pub futs: Vec<FutSlot>,
+    pub tasks: Vec<TaskSlot>,
+    /// `_timer_cancelled_count`, including CPython's drift (semantics 2.2).
+    pub cancelled_count: usize,
+    pub stopping: bool,
+    pub running: bool,
+    pub closed: bool,
+    pub current: Option<TaskId>,
+    pub yielded: Yield,
+    pub task_counter: u64,
+    pub iteration: u64,
+    /// Maximum number of iterations, if limited.
+    pub budget: Option<u64>,
+    pub scheduler: Box<dyn Scheduler>,
+    pub observer: Option<Box<dyn Observer>>,
+    pub reports: Vec<ErrorReport>,
+}
+
+impl Core {
+    fn new() -> Core {
+        Core {
+            loop_id: 0,
+            open: false,
+            now: 0,
+            ready: VecDeque::new(),
+            heap: TimerHeap::default(),
+            timers: Vec::new(),
+            soons: Vec::new(),
+            futs: Vec::new(),
+            tasks: Vec::new(),
+            cancelled_count: 0,
+            stopping: false,
+            running: false,
+            closed: false,
+            current: None,
+            yielded: Yield::Nothing,
+            task_counter: 0,
+            iteration: 0,
+            budget: None,
+            scheduler: Box::new(Fifo),
+            observer: None,
+            reports: Vec::new(),
+        }
+    }
+
+    /// Empties every table (keeping capacity) for a new loop with identity `loop_id`.
+    pub(crate) fn reset(&mut self, loop_id: u32) {
+        self.loop_id = loop_id;
+        self.open = true;
+        self.now = 0;
+        self.ready.clear();
+        self.heap.clear();
+        self.timers.clear();
+        self.soons.clear();
+        self.futs.clear();
+        self.tasks.clear();
+        self.cancelled_count = 0;
+        self.stopping = false;
+        self.running = false;
+        self.closed = false;
+        self.current = None;
+        self.yielded = Yield::Nothing;
+        self.task_counter = 0;
+        self.iteration = 0;
+        self.budget = None;
+        self.scheduler = Box::new(Fifo);
+        self.observer = None;
+        self.reports.clear();
+    }
+
+    /// `call_soon` of an internal entry.
+    #[inline]
+    pub(crate) fn push_ready(&mut self, entry: Entry) {
+        self.ready.push_back(entry);
+    }
+
+    /// Reports an error to the loop's exception handler (delivered when the loop next
+    /// returns control) and to `tracing`.
+    pub(crate) fn report(&mut self, message: String, exception: Option<Exception>, task: Option<TaskId>) {
+        let task = task.map(|t| self.tasks[t as usize].name.render());
+        tracing::warn!(target: "aiosim", task = task.as_deref(), exception = ?exception, "{message}");
+        self.reports.push(ErrorReport {
+            message,
+            exception,
+            task,
+        });
+    }
+}
+
+thread_local! {
+    static CORE: RefCell<Core> = RefCell::new(Core::new());
+}
+
+/// Runs `f` on the open loop of this thread.
+///
+/// # Panics
+/// If no loop is open in this thread, or if the handle's `loop_id` belongs to another loop.
+#[inline]
+pub(crate) fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> R {
+    CORE.with(|cell| {
+        let mut core = cell.borrow_mut();
+        assert!(core.open, "aiosim: no event loop is open in this thread");
+        f(&mut core)
+    })
+}
+
+/// Like [`with_core`], checking that a handle created under `loop_id` is used with that loop.
+#[inline]
+pub(crate) fn with_loop<R>(loop_id: u32, f: impl FnOnce(&mut Core) -> R) -> R {
+    with_core(|core| {
+        assert!(
+            core.loop_id == loop_id,
+            "aiosim: a future or task was used with an event loop other than its own"
+        );
+        f(core)
+    })
+}
+
+/// Runs `f` on this thread's core whether or not a loop is open (for opening and closing).
+pub(crate) fn with_slot<R>(f: impl FnOnce(&mut Core) -> R) -> R {
+    CORE.with(|cell| f(&mut cell.borrow_mut()))
+}

@@ -1,0 +1,609 @@
+//! The event loop: one iteration is CPython's `_run_once` (semantics 2.2).
+//!
+//! ```text
+//!  run_once:  purge cancelled timers ─► maybe advance the virtual clock ─► move due timers
+//!             to the back of the ready queue ─► run exactly the entries queued now
+//! ```
+//!
+//! The clock is virtual: it jumps to the head timer's deadline when nothing is ready (LOOP-9,
+//! semantics 2.4). An iteration that starts with nothing ready, not stopping and no live timer
+//! would block forever; the loop reports a deadlock instead (graph-format 4.8).
+
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::task::{Context, Waker};
+
+use crate::core::{
+    with_core, with_slot, Body, Core, DoneCb, Entry, ErrorReport, FutId, FutState, HandleCb,
+    TaskId, UserDoneFn,
+};
+use crate::exception::Exception;
+use crate::future::{Future, FutureRef};
+use crate::handle::{Handle, TimerHandle};
+use crate::observe::{HandleKind, Observer};
+use crate::schedule::{Candidate, Lane, Scheduler};
+use crate::task::Task;
+
+/// Why a run stopped without an outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// Virtual time when it stopped.
+    pub now: u64,
+    /// Iterations run so far.
+    pub iteration: u64,
+    /// Names of the tasks that were not done, in creation order.
+    pub pending_tasks: Vec<Rc<str>>,
+}
+
+/// How `run_until_complete` can fail.
+#[derive(Clone, Debug)]
+pub enum RunError {
+    /// The awaited object raised (or was cancelled: a `CancelledError`).
+    Raised(Exception),
+    /// Nothing was ready, the loop was not stopping and no live timer remained: CPython would
+    /// block forever (graph-format 4.8).
+    Deadlock(Stall),
+    /// The iteration budget ran out (a task that never stops yielding, for instance).
+    BudgetExhausted(Stall),
+}
+
+impl RunError {
+    /// The exception, if the run ended by one.
+    pub fn exception(&self) -> Option<&Exception> {
+        match self {
+            RunError::Raised(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Exception> for RunError {
+    fn from(e: Exception) -> RunError {
+        RunError::Raised(e)
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Raised(e) => write!(f, "{e}"),
+            RunError::Deadlock(s) => write!(
+                f,
+                "deadlock at t={} (iteration {}): nothing is ready and no timer is left; pending tasks: {:?}",
+                s.now, s.iteration, s.pending_tasks
+            ),
+            RunError::BudgetExhausted(s) => write!(
+                f,
+                "iteration budget exhausted at t={} (iteration {}); pending tasks: {:?}",
+                s.now, s.iteration, s.pending_tasks
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// What the loop must do with the borrow released after an entry's bookkeeping.
+enum Action {
+    Nothing,
+    Poll(TaskId, Body),
+    User(Box<dyn FnOnce()>),
+    UserDone(UserDoneFn, FutureRef),
+}
+
+thread_local! {
+    static NEXT_LOOP_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+/// An asyncio event loop with a virtual clock, bound to the current thread (`!Send`).
+///
+/// One loop can be open per thread at a time; its tables are reused by the next loop opened
+/// on the thread, so creating a loop per execution is cheap.
+pub struct EventLoop {
+    id: u32,
+    handler: RefCell<Option<Box<dyn FnMut(&ErrorReport)>>>,
+    _not_send: PhantomData<Rc<()>>,
+}
+
+impl EventLoop {
+    /// Opens a loop with the FIFO (CPython) scheduler at virtual time 0.
+    ///
+    /// # Panics
+    /// If another loop is open in this thread.
+    pub fn new() -> EventLoop {
+        let id = NEXT_LOOP_ID.with(|n| {
+            let id = n.get();
+            n.set(id.wrapping_add(1).max(1));
+            id
+        });
+        with_slot(|c| {
+            assert!(
+                !c.open,
+                "aiosim: another event loop is open in this thread; close it first"
+            );
+            c.reset(id);
+        });
+        EventLoop {
+            id,
+            handler: RefCell::new(None),
+            _not_send: PhantomData,
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        with_core(|c| {
+            assert!(c.loop_id == self.id, "aiosim: this event loop is closed");
+            f(c)
+        })
+    }
+
+    /// Replaces the scheduling policy (default: [`crate::schedule::Fifo`]).
+    pub fn set_scheduler(&self, scheduler: Box<dyn Scheduler>) {
+        self.with(|c| c.scheduler = scheduler);
+    }
+
+    /// Installs (or removes) the observer.
+    pub fn set_observer(&self, observer: Option<Box<dyn Observer>>) {
+        self.with(|c| c.observer = observer);
+    }
+
+    /// Takes the observer back out of the loop.
+    pub fn take_observer(&self) -> Option<Box<dyn Observer>> {
+        self.with(|c| c.observer.take())
+    }
+
+    /// Sets the exception handler: it receives every report (unretrieved exceptions, tasks
+    /// destroyed while pending, errors during shutdown, misused awaits). Without one, reports
+    /// are logged through `tracing` and kept for [`EventLoop::take_reports`].
+    pub fn set_exception_handler(&self, handler: impl FnMut(&ErrorReport) + 'static) {
+        *self.handler.borrow_mut() = Some(Box::new(handler));
+    }
+
+    /// Reports not delivered to a handler yet.
+    pub fn take_reports(&self) -> Vec<ErrorReport> {
+        self.with(|c| std::mem::take(&mut c.reports))
+    }
+
+    fn deliver_reports(&self) {
+        let mut handler = self.handler.borrow_mut();
+        if let Some(h) = handler.as_mut() {
+            for r in self.take_reports() {
+                h(&r);
+            }
+        }
+    }
+
+    /// `loop.time()`: the virtual clock in ticks.
+    pub fn time(&self) -> u64 {
+        self.with(|c| c.now)
+    }
+
+    /// Iterations run so far.
+    pub fn iteration(&self) -> u64 {
+        self.with(|c| c.iteration)
+    }
+
+    /// Limits the number of iterations (`None`: unlimited, the default).
+    pub fn set_iteration_budget(&self, budget: Option<u64>) {
+        self.with(|c| c.budget = budget);
+    }
+
+    /// `call_soon(f)` (LOOP-1).
+    pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        call_soon(f)
+    }
+
+    /// `call_later(delay, f)` (LOOP-4).
+    pub fn call_later(&self, delay: u64, f: impl FnOnce() + 'static) -> TimerHandle {
+        call_later(delay, f)
+    }
+
+    /// `call_at(when, f)` (LOOP-4).
+    pub fn call_at(&self, when: u64, f: impl FnOnce() + 'static) -> TimerHandle {
+        call_at(when, f)
+    }
+
+    /// `loop.create_task(body)` (TASK-1).
+    pub fn create_task<T, F>(&self, body: F) -> Task<T>
+    where
+        T: Clone + 'static,
+        F: std::future::Future<Output = Result<T, Exception>> + 'static,
+    {
+        crate::task::create_task(body)
+    }
+
+    /// `loop.create_future()`.
+    pub fn create_future<T: Clone + 'static>(&self) -> Future<T> {
+        Future::new()
+    }
+
+    /// `is_running()`.
+    pub fn is_running(&self) -> bool {
+        self.with(|c| c.running)
+    }
+
+    /// `is_closed()`.
+    pub fn is_closed(&self) -> bool {
+        with_slot(|c| c.loop_id != self.id || c.closed)
+    }
+
+    /// `stop()`: the current iteration finishes, then `run_forever` returns (LOOP-8).
+    pub fn stop(&self) {
+        self.with(|c| c.stopping = true);
+    }
+
+    /// `run_until_complete(body)`: wraps the body in a task and runs until it is done.
+    pub fn run_until_complete<T, F>(&self, body: F) -> Result<T, RunError>
+    where
+        T: Clone + 'static,
+        F: std::future::Future<Output = Result<T, Exception>> + 'static,
+    {
+        let task = self.create_task(body);
+        self.run_until_done(task)
+    }
+
+    /// `run_until_complete(task)`.
+    pub fn run_until_done<T: Clone + 'static>(&self, task: Task<T>) -> Result<T, RunError> {
+        let fut = task.as_future();
+        self.run_until_future_done(fut)?;
+        Ok(task.result()?)
+    }
+
+    /// `run_until_complete(fut)` for a plain future.
+    pub fn run_until_future<T: Clone + 'static>(&self, fut: Future<T>) -> Result<T, RunError> {
+        self.run_until_future_done(fut.as_ref())?;
+        Ok(fut.result()?)
+    }
+
+    /// Runs until `fut` is done (its stop callback ran), without reading its outcome.
+    pub fn run_until_future_done(&self, fut: FutureRef) -> Result<(), RunError> {
+        self.with(|c| c.add_done_callback(fut.id, DoneCb::Stop));
+        let r = self.run_forever();
+        self.with(|c| c.remove_done_callback(fut.id, |cb| matches!(cb, DoneCb::Stop)));
+        r?;
+        if !fut.done() {
+            return Err(RunError::Raised(Exception::runtime(
+                "Event loop stopped before Future completed.",
+            )));
+        }
+        Ok(())
+    }
+
+    /// `run_forever()`: runs iterations until `stop()` (LOOP-8).
+    pub fn run_forever(&self) -> Result<(), RunError> {
+        self.with(|c| {
+            assert!(!c.running, "aiosim: this event loop is already running");
+            assert!(!c.closed, "aiosim: this event loop is closed");
+            c.running = true;
+        });
+        let result = loop {
+            if let Err(e) = run_once() {
+                break Err(e);
+            }
+            if self.with(|c| c.stopping) {
+                break Ok(());
+            }
+        };
+        self.with(|c| {
+            c.stopping = false;
+            c.running = false;
+        });
+        self.deliver_reports();
+        result
+    }
+
+    /// `close()`: discards whatever is still queued (LOOP-8) and reports unretrieved
+    /// exceptions and pending tasks to the exception handler.
+    pub fn close(&self) {
+        let bodies = self.with(|c| {
+            assert!(!c.running, "aiosim: cannot close a running event loop");
+            if c.closed {
+                return Vec::new();
+            }
+            c.closed = true;
+            c.ready.clear();
+            c.heap.clear();
+            c.report_leftovers();
+            c.tasks.iter_mut().filter_map(|t| t.body.take()).collect()
+        });
+        drop(bodies);
+        self.deliver_reports();
+    }
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        let bodies: Vec<Body> = with_slot(|c| {
+            if c.loop_id != self.id || !c.open {
+                return Vec::new();
+            }
+            c.open = false;
+            c.tasks.iter_mut().filter_map(|t| t.body.take()).collect()
+        });
+        drop(bodies);
+    }
+}
+
+impl Core {
+    /// Reports what CPython's garbage collector would report for the objects of this loop:
+    /// exceptions never retrieved and tasks destroyed while pending.
+    fn report_leftovers(&mut self) {
+        for f in 0..self.futs.len() as FutId {
+            let slot = self.fut(f);
+            let task = match slot.kind {
+                crate::core::FutKind::Task(t) => Some(t),
+                _ => None,
+            };
+            if slot.state == FutState::Pending {
+                if let Some(t) = task {
+                    self.report("Task was destroyed but it is pending!".into(), None, Some(t));
+                }
+            } else if let (Some(exc), false) = (slot.exc.clone(), slot.retrieved) {
+                let what = if task.is_some() { "Task" } else { "Future" };
+                self.report(format!("{what} exception was never retrieved"), Some(exc), task);
+            }
+        }
+    }
+
+    fn stall(&self) -> Stall {
+        Stall {
+            now: self.now,
+            iteration: self.iteration,
+            pending_tasks: self
+                .tasks
+                .iter()
+                .filter(|t| self.fut(t.fut).state == FutState::Pending)
+                .map(|t| t.name.render())
+                .collect(),
+        }
+    }
+
+    /// Steps (1)–(5) of `_run_once`; returns the number of entries to run.
+    fn prepare_iteration(&mut self) -> Result<usize, RunError> {
+        if self.budget.is_some_and(|b| self.iteration >= b) {
+            return Err(RunError::BudgetExhausted(self.stall()));
+        }
+        self.purge_cancelled_timers();
+        if self.ready.is_empty() && !self.stopping {
+            match self.heap.peek() {
+                None => return Err(RunError::Deadlock(self.stall())),
+                Some(head) => self.now = self.now.max(head.when),
+            }
+        }
+        while let Some(head) = self.heap.peek() {
+            if head.when > self.now {
+                break;
+            }
+            self.heap.pop();
+            self.timers[head.timer as usize].scheduled = false;
+            self.ready.push_back(Entry::Timer(head.timer));
+        }
+        self.iteration += 1;
+        let batch = self.ready.len();
+        tracing::trace!(target: "aiosim", iteration = self.iteration, now = self.now, batch, "iteration");
+        if let Some(obs) = self.observer.as_mut() {
+            obs.iteration(self.iteration, self.now, batch);
+        }
+        Ok(batch)
+    }
+
+    /// Step (1): rebuild when more than half of over 100 timers are cancelled, else pop
+    /// cancelled timers off the head. The count is not corrected for cancelled timers that
+    /// left through the due step, as in CPython.
+    fn purge_cancelled_timers(&mut self) {
+        let n = self.heap.len();
+        if n > 100 && self.cancelled_count * 2 > n {
+            let timers = &mut self.timers;
+            self.heap.rebuild(|e| {
+                let slot = &mut timers[e.timer as usize];
+                if slot.cancelled {
+                    slot.scheduled = false;
+                }
+                !slot.cancelled
+            });
+            self.cancelled_count = 0;
+        } else {
+            while let Some(head) = self.heap.peek() {
+                let slot = &mut self.timers[head.timer as usize];
+                if !slot.cancelled {
+                    break;
+                }
+                slot.scheduled = false;
+                self.heap.pop();
+                self.cancelled_count = self.cancelled_count.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Takes the next entry of the batch (`remaining` entries of it are still queued).
+    fn next_entry(&mut self, remaining: usize) -> Entry {
+        if remaining > 1 && !self.scheduler.is_fifo() {
+            let eligible = self.eligible(remaining);
+            if eligible.len() > 1 {
+                let pick = self.scheduler.pick(self.iteration, self.now, &eligible);
+                let index = eligible[pick.min(eligible.len() - 1)].fifo_index;
+                return self.ready.remove(index).expect("index within the batch");
+            }
+            if let Some(only) = eligible.first() {
+                return self.ready.remove(only.fifo_index).expect("index within the batch");
+            }
+        }
+        self.ready.pop_front().expect("the batch is not empty")
+    }
+
+    fn lane_of(&self, e: &Entry) -> Lane {
+        match e {
+            Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => {
+                Lane::Task(*t)
+            }
+            Entry::Done(f, _) => Lane::Future(*f),
+            Entry::Timer(id) => Lane::Timer(self.timers[*id as usize].when),
+            Entry::Soon(_) => Lane::Soon,
+        }
+    }
+
+    /// The first entry of every lane among the first `remaining` queued entries; among timers,
+    /// only those with the earliest remaining deadline (P6).
+    fn eligible(&self, remaining: usize) -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = Vec::new();
+        let mut min_timer = u64::MAX;
+        for (i, e) in self.ready.iter().take(remaining).enumerate() {
+            let lane = self.lane_of(e);
+            if let Lane::Timer(when) = lane {
+                min_timer = min_timer.min(when);
+                out.push(Candidate { lane, fifo_index: i });
+            } else if !out.iter().any(|c| c.lane == lane) {
+                out.push(Candidate { lane, fifo_index: i });
+            }
+        }
+        out.retain(|c| !matches!(c.lane, Lane::Timer(w) if w != min_timer));
+        out
+    }
+
+    /// Runs an entry's bookkeeping and says what to run with the borrow released.
+    fn dispatch(&mut self, entry: Entry) -> Action {
+        if self.observer.is_some() {
+            let kind = self.handle_kind(&entry);
+            if let Some(obs) = self.observer.as_mut() {
+                obs.handle_run(kind);
+            }
+        }
+        match entry {
+            Entry::Step(t) => self.step_action(t, None),
+            Entry::StepThrow(t, exc) => self.step_action(t, Some(exc)),
+            Entry::Done(f, DoneCb::Wakeup(t)) => {
+                let exc = self.wakeup_exception(f);
+                self.step_action(t, exc)
+            }
+            Entry::Done(_, DoneCb::Stop) => {
+                self.stopping = true;
+                Action::Nothing
+            }
+            Entry::Done(f, DoneCb::Internal(cb)) => {
+                cb.run(self, f);
+                Action::Nothing
+            }
+            Entry::Done(f, DoneCb::User(cb)) => Action::UserDone(
+                cb,
+                FutureRef {
+                    id: f,
+                    loop_id: self.loop_id,
+                },
+            ),
+            Entry::Timer(id) => match self.timers[id as usize].cb.take() {
+                Some(cb) if !self.timers[id as usize].cancelled => self.handle_action(cb),
+                _ => Action::Nothing,
+            },
+            Entry::Soon(id) => match self.soons[id as usize].cb.take() {
+                Some(cb) if !self.soons[id as usize].cancelled => self.handle_action(cb),
+                _ => Action::Nothing,
+            },
+        }
+    }
+
+    fn step_action(&mut self, t: TaskId, exc: Option<Exception>) -> Action {
+        match self.begin_step(t, exc) {
+            Some(body) => Action::Poll(t, body),
+            None => Action::Nothing,
+        }
+    }
+
+    fn handle_action(&mut self, cb: HandleCb) -> Action {
+        match cb {
+            HandleCb::SleepWake(f) => {
+                if !self.is_done(f) {
+                    let _ = self.set_result(f, Box::new(()));
+                }
+                Action::Nothing
+            }
+            HandleCb::Internal(cb) => {
+                cb.run(self, FutId::MAX);
+                Action::Nothing
+            }
+            HandleCb::User(f) => Action::User(f),
+        }
+    }
+
+    fn handle_kind(&self, e: &Entry) -> HandleKind {
+        match e {
+            Entry::Step(t) | Entry::StepThrow(t, _) => HandleKind::Step { task: *t },
+            Entry::Done(f, DoneCb::Wakeup(t)) => HandleKind::Wakeup {
+                task: *t,
+                future: *f,
+            },
+            Entry::Done(_, DoneCb::Stop) => HandleKind::Stop,
+            Entry::Done(f, DoneCb::Internal(cb)) => HandleKind::Internal {
+                name: cb.name(),
+                future: *f,
+            },
+            Entry::Done(f, DoneCb::User(_)) => HandleKind::UserDone { future: *f },
+            Entry::Timer(id) => HandleKind::Timer {
+                timer: *id,
+                cancelled: self.timers[*id as usize].cancelled,
+            },
+            Entry::Soon(id) => HandleKind::Soon {
+                handle: *id,
+                cancelled: self.soons[*id as usize].cancelled,
+            },
+        }
+    }
+}
+
+/// One loop iteration (`_run_once`).
+fn run_once() -> Result<(), RunError> {
+    let batch = with_core(Core::prepare_iteration)?;
+    for remaining in (1..=batch).rev() {
+        match with_core(|c| {
+            let entry = c.next_entry(remaining);
+            c.dispatch(entry)
+        }) {
+            Action::Nothing => {}
+            Action::Poll(t, body) => poll_step(t, body),
+            Action::User(f) => f(),
+            Action::UserDone(cb, fut) => cb(fut),
+        }
+    }
+    Ok(())
+}
+
+/// Polls a task body once with the core released, then finishes the step.
+fn poll_step(t: TaskId, mut body: Body) {
+    let poll = body.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    let finished = with_core(|c| c.end_step(t, body, poll));
+    drop(finished);
+}
+
+/// `loop.call_soon(f)` on the loop of this thread (LOOP-1).
+pub fn call_soon(f: impl FnOnce() + 'static) -> Handle {
+    with_core(|c| Handle {
+        id: c.call_soon_cb(HandleCb::User(Box::new(f))),
+        loop_id: c.loop_id,
+    })
+}
+
+/// `loop.call_later(delay, f)`: `call_at(time() + delay, f)` (LOOP-4).
+pub fn call_later(delay: u64, f: impl FnOnce() + 'static) -> TimerHandle {
+    let now = time();
+    call_at(now.saturating_add(delay), f)
+}
+
+/// `loop.call_at(when, f)` (LOOP-4): never runs before `when`; a deadline at or before now
+/// runs in the next iteration.
+pub fn call_at(when: u64, f: impl FnOnce() + 'static) -> TimerHandle {
+    with_core(|c| TimerHandle {
+        id: c.call_at_cb(when, HandleCb::User(Box::new(f))),
+        loop_id: c.loop_id,
+    })
+}
+
+/// `loop.time()` of the loop of this thread.
+pub fn time() -> u64 {
+    with_core(|c| c.now)
+}

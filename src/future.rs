@@ -1,0 +1,430 @@
+//! `asyncio.Future`: a one-shot result slot with done-callbacks.
+//!
+//! States and transitions (FUT-1): a future starts `PENDING` and moves once, to `FINISHED`
+//! (holding a result or an exception) or to `CANCELLED` (holding a message). Completion never
+//! runs a callback inline: it takes the callback list, clears it, and queues every callback with
+//! `call_soon` in registration order (FUT-7). Registering on a done future queues at once (FUT-8).
+//!
+//! [`Future<T>`] is a `Copy` handle into the loop's arena. Awaiting it (`fut.await`) gives
+//! `Result<T, Exception>`: a done future answers at once without suspending; a pending one
+//! suspends the task exactly once (FUT-11).
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use crate::await_point::Awaiting;
+use crate::core::{
+    with_core, with_loop, Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, UserDoneFn,
+};
+use crate::exception::Exception;
+
+/// CPython's message for completing a future that is already done (FUT-3).
+pub(crate) const INVALID_STATE: &str = "invalid state";
+
+impl Core {
+    /// `loop.create_future()` for a future of the given kind.
+    pub(crate) fn new_future(&mut self, kind: FutKind) -> FutId {
+        let id = self.futs.len() as FutId;
+        self.futs.push(FutSlot {
+            state: FutState::Pending,
+            value: None,
+            exc: None,
+            cancel_msg: None,
+            saved_cancel: None,
+            callbacks: Vec::new(),
+            retrieved: false,
+            kind,
+        });
+        id
+    }
+
+    #[inline]
+    pub(crate) fn fut(&self, f: FutId) -> &FutSlot {
+        &self.futs[f as usize]
+    }
+
+    #[inline]
+    pub(crate) fn fut_mut(&mut self, f: FutId) -> &mut FutSlot {
+        &mut self.futs[f as usize]
+    }
+
+    #[inline]
+    pub(crate) fn is_done(&self, f: FutId) -> bool {
+        self.fut(f).state != FutState::Pending
+    }
+
+    /// Queues every callback of `f` in registration order and clears the list (FUT-7).
+    fn schedule_callbacks(&mut self, f: FutId) {
+        let callbacks = std::mem::take(&mut self.fut_mut(f).callbacks);
+        for cb in callbacks {
+            self.ready.push_back(Entry::Done(f, cb));
+        }
+    }
+
+    /// `Future.set_result` (FUT-3: `InvalidStateError` when done).
+    pub(crate) fn set_result(&mut self, f: FutId, value: Box<dyn Any>) -> Result<(), Exception> {
+        let slot = self.fut_mut(f);
+        if slot.state != FutState::Pending {
+            return Err(Exception::invalid_state(INVALID_STATE));
+        }
+        slot.state = FutState::Finished;
+        slot.value = Some(value);
+        self.after_completion(f);
+        Ok(())
+    }
+
+    /// `Future.set_exception` (FUT-3; a `CancelledError` is stored as an exception, FUT-2).
+    pub(crate) fn set_exception(&mut self, f: FutId, exc: Exception) -> Result<(), Exception> {
+        let slot = self.fut_mut(f);
+        if slot.state != FutState::Pending {
+            return Err(Exception::invalid_state(INVALID_STATE));
+        }
+        slot.state = FutState::Finished;
+        slot.exc = Some(exc);
+        self.after_completion(f);
+        Ok(())
+    }
+
+    /// `Future.cancel` of the plain-future class (FUT-5), whatever the slot's kind.
+    pub(crate) fn plain_cancel(&mut self, f: FutId, msg: Option<Rc<str>>) -> bool {
+        let slot = self.fut_mut(f);
+        if slot.state != FutState::Pending {
+            return false;
+        }
+        slot.state = FutState::Cancelled;
+        slot.cancel_msg = msg;
+        self.after_completion(f);
+        true
+    }
+
+    fn after_completion(&mut self, f: FutId) {
+        if let Some(obs) = self.observer.as_mut() {
+            obs.future_done(f, self.futs[f as usize].state == FutState::Cancelled);
+        }
+        self.schedule_callbacks(f);
+    }
+
+    /// `cancel()` dispatched on the object's class: plain future, task or gather.
+    pub(crate) fn cancel(&mut self, f: FutId, msg: Option<Rc<str>>) -> bool {
+        match self.fut(f).kind.clone() {
+            FutKind::Plain => self.plain_cancel(f, msg),
+            FutKind::Task(t) => self.task_cancel(t, msg),
+            FutKind::Gather(outer) => outer.cancel(self, msg),
+        }
+    }
+
+    /// `add_done_callback`: appended, or queued at once if the future is done (FUT-8).
+    pub(crate) fn add_done_callback(&mut self, f: FutId, cb: DoneCb) {
+        if self.is_done(f) {
+            self.ready.push_back(Entry::Done(f, cb));
+        } else {
+            self.fut_mut(f).callbacks.push(cb);
+        }
+    }
+
+    /// `remove_done_callback`: removes every registration matching `is_it` and returns how
+    /// many (FUT-9). Callbacks already queued by completion are not affected.
+    pub(crate) fn remove_done_callback(&mut self, f: FutId, is_it: impl Fn(&DoneCb) -> bool) -> usize {
+        let list = &mut self.fut_mut(f).callbacks;
+        let before = list.len();
+        list.retain(|cb| !is_it(cb));
+        before - list.len()
+    }
+
+    /// `_make_cancelled_error`: the saved `CancelledError` once, then fresh ones built from the
+    /// recorded message (TASK-14c, FUT-10).
+    pub(crate) fn make_cancelled_error(&mut self, f: FutId) -> Exception {
+        let slot = self.fut_mut(f);
+        match slot.saved_cancel.take() {
+            Some(exc) => exc,
+            None => Exception::cancelled(slot.cancel_msg.clone()),
+        }
+    }
+
+    /// The outcome as `result()` reports it, with the value left in place: `Ok(())` when
+    /// finished normally, the exception otherwise (FUT-4). Consumes a saved cancellation and
+    /// marks an exception as retrieved.
+    pub(crate) fn outcome(&mut self, f: FutId) -> Result<(), Exception> {
+        let slot = self.fut_mut(f);
+        match slot.state {
+            FutState::Pending => Err(Exception::invalid_state("Result is not ready.")),
+            FutState::Cancelled => Err(self.make_cancelled_error(f)),
+            FutState::Finished => match &slot.exc {
+                Some(exc) => {
+                    slot.retrieved = true;
+                    Err(exc.clone())
+                }
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// `result()` for a typed future.
+    pub(crate) fn result_of<T: Clone + 'static>(&mut self, f: FutId) -> Result<T, Exception> {
+        self.outcome(f)?;
+        Ok(self.value_of::<T>(f))
+    }
+
+    /// The value of a future that finished normally.
+    pub(crate) fn value_of<T: Clone + 'static>(&self, f: FutId) -> T {
+        self.fut(f)
+            .value
+            .as_ref()
+            .and_then(|v| v.downcast_ref::<T>())
+            .expect("aiosim: future result has another type than its handle")
+            .clone()
+    }
+
+    /// `exception()` (FUT-4): `Ok(None)` for a result, `Ok(Some(e))` for an exception, `Err`
+    /// when pending (`InvalidStateError`) or cancelled (`CancelledError`).
+    pub(crate) fn exception_of(&mut self, f: FutId) -> Result<Option<Exception>, Exception> {
+        match self.outcome(f) {
+            Ok(()) => Ok(None),
+            Err(e) if self.fut(f).state == FutState::Finished => Ok(Some(e)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The state of a future as seen from outside (FUT-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Not done yet.
+    Pending,
+    /// Done with a result or an exception.
+    Finished,
+    /// Done by cancellation.
+    Cancelled,
+}
+
+impl From<FutState> for State {
+    fn from(s: FutState) -> State {
+        match s {
+            FutState::Pending => State::Pending,
+            FutState::Finished => State::Finished,
+            FutState::Cancelled => State::Cancelled,
+        }
+    }
+}
+
+/// An untyped handle to a future or task: what a done-callback receives and what the
+/// combinators take. Every method honours the FUT-* invariants named on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FutureRef {
+    pub(crate) id: FutId,
+    pub(crate) loop_id: u32,
+}
+
+impl FutureRef {
+    pub(crate) fn with<R>(self, f: impl FnOnce(&mut Core, FutId) -> R) -> R {
+        with_loop(self.loop_id, |core| f(core, self.id))
+    }
+
+    /// The state (FUT-1).
+    pub fn state(self) -> State {
+        self.with(|c, f| c.fut(f).state.into())
+    }
+
+    /// `done()`: finished or cancelled (FUT-1).
+    pub fn done(self) -> bool {
+        self.with(|c, f| c.is_done(f))
+    }
+
+    /// `cancelled()`: true only in the cancelled state (FUT-1, FUT-2).
+    pub fn cancelled(self) -> bool {
+        self.with(|c, f| c.fut(f).state == FutState::Cancelled)
+    }
+
+    /// `cancel()`: the object's own `cancel` (a task's, a gather's or a plain future's;
+    /// FUT-5, TASK-3, GATHER-7).
+    pub fn cancel(self) -> bool {
+        self.with(|c, f| c.cancel(f, None))
+    }
+
+    /// `cancel(msg)`.
+    pub fn cancel_with(self, msg: &str) -> bool {
+        self.with(|c, f| c.cancel(f, Some(Rc::from(msg))))
+    }
+
+    /// `exception()` (FUT-4).
+    pub fn exception(self) -> Result<Option<Exception>, Exception> {
+        self.with(|c, f| c.exception_of(f))
+    }
+
+    /// `result()` without the value: `Ok(())` if it finished normally (FUT-4, FUT-10).
+    pub fn outcome(self) -> Result<(), Exception> {
+        self.with(|c, f| c.outcome(f))
+    }
+
+    /// The recorded cancel message of a cancelled object, without consuming anything
+    /// (`_cancel_message`; graph-format quirk 1).
+    pub fn cancel_message(self) -> Option<Rc<str>> {
+        self.with(|c, f| c.fut(f).cancel_msg.clone())
+    }
+
+    /// The exception stored on a finished future, without marking it retrieved.
+    pub fn peek_exception(self) -> Option<Exception> {
+        self.with(|c, f| c.fut(f).exc.clone())
+    }
+
+    /// `add_done_callback(cb)`: `cb` is queued with `call_soon` when the future completes, or
+    /// at once if it is done (FUT-7, FUT-8); it never runs inline.
+    pub fn add_done_callback(self, cb: &DoneCallback) {
+        self.with(|c, f| c.add_done_callback(f, DoneCb::User(cb.0.clone())));
+    }
+
+    /// `remove_done_callback(cb)`: removes every registration of `cb`, returns the count (FUT-9).
+    pub fn remove_done_callback(self, cb: &DoneCallback) -> usize {
+        self.with(|c, f| {
+            c.remove_done_callback(f, |x| matches!(x, DoneCb::User(u) if Rc::ptr_eq(u, &cb.0)))
+        })
+    }
+
+    /// The task behind this future, if it is one.
+    pub fn as_task(self) -> Option<crate::task::TaskRef> {
+        self.with(|c, f| match c.fut(f).kind {
+            FutKind::Task(t) => Some(crate::task::TaskRef {
+                id: t,
+                loop_id: self.loop_id,
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// A done-callback. Clones are the same callback, so registering one twice and removing it
+/// once removes both registrations (FUT-9).
+#[derive(Clone)]
+pub struct DoneCallback(UserDoneFn);
+
+impl DoneCallback {
+    /// Wraps a closure that receives the completed future.
+    pub fn new(f: impl Fn(FutureRef) + 'static) -> DoneCallback {
+        DoneCallback(Rc::new(f))
+    }
+}
+
+/// A typed `asyncio.Future`. `Copy`: every copy designates the same future.
+pub struct Future<T> {
+    pub(crate) raw: FutureRef,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Future<T> {}
+
+impl<T> std::fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Future#{}", self.raw.id)
+    }
+}
+
+impl<T> Future<T> {
+    pub(crate) fn from_raw(loop_id: u32, id: FutId) -> Future<T> {
+        Future {
+            raw: FutureRef { id, loop_id },
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T: Clone + 'static> Future<T> {
+    /// `loop.create_future()` on the open loop of this thread.
+    pub fn new() -> Future<T> {
+        with_core(|c| Future::from_raw(c.loop_id, c.new_future(FutKind::Plain)))
+    }
+
+    /// The untyped handle.
+    pub fn as_ref(&self) -> FutureRef {
+        self.raw
+    }
+
+    /// `set_result(v)`; `InvalidStateError` if already done (FUT-3).
+    pub fn set_result(&self, value: T) -> Result<(), Exception> {
+        self.raw.with(|c, f| c.set_result(f, Box::new(value)))
+    }
+
+    /// `set_exception(e)`; `InvalidStateError` if already done (FUT-3). A `CancelledError`
+    /// is stored as an exception: the future is not `cancelled()` (FUT-2).
+    pub fn set_exception(&self, exc: Exception) -> Result<(), Exception> {
+        self.raw.with(|c, f| c.set_exception(f, exc))
+    }
+
+    /// `result()` (FUT-4, FUT-10).
+    pub fn result(&self) -> Result<T, Exception> {
+        self.raw.with(|c, f| c.result_of::<T>(f))
+    }
+
+    /// `done()` (FUT-1).
+    pub fn done(&self) -> bool {
+        self.raw.done()
+    }
+
+    /// `cancelled()` (FUT-1).
+    pub fn cancelled(&self) -> bool {
+        self.raw.cancelled()
+    }
+
+    /// `cancel()` (FUT-5).
+    pub fn cancel(&self) -> bool {
+        self.raw.cancel()
+    }
+
+    /// `cancel(msg)` (FUT-5, FUT-10).
+    pub fn cancel_with(&self, msg: &str) -> bool {
+        self.raw.cancel_with(msg)
+    }
+
+    /// `exception()` (FUT-4).
+    pub fn exception(&self) -> Result<Option<Exception>, Exception> {
+        self.raw.exception()
+    }
+
+    /// `add_done_callback` (FUT-7, FUT-8).
+    pub fn add_done_callback(&self, cb: &DoneCallback) {
+        self.raw.add_done_callback(cb)
+    }
+
+    /// `remove_done_callback` (FUT-9).
+    pub fn remove_done_callback(&self, cb: &DoneCallback) -> usize {
+        self.raw.remove_done_callback(cb)
+    }
+}
+
+impl<T: Clone + 'static> Default for Future<T> {
+    fn default() -> Self {
+        Future::new()
+    }
+}
+
+impl<T: Clone + 'static> std::future::IntoFuture for Future<T> {
+    type Output = Result<T, Exception>;
+    type IntoFuture = Awaiting<T>;
+    fn into_future(self) -> Awaiting<T> {
+        Awaiting::new(self.raw)
+    }
+}
+
+/// Something a combinator can wait on: a [`Future<T>`] or a [`crate::Task<T>`] whose result
+/// is a `T`. (Coroutines are turned into tasks by the caller, in argument order, GATHER-2.)
+pub trait Awaitable<T> {
+    /// The untyped future behind it.
+    fn future_ref(&self) -> FutureRef;
+}
+
+impl<T> Awaitable<T> for Future<T> {
+    fn future_ref(&self) -> FutureRef {
+        self.raw
+    }
+}
+
+impl<T: Clone + 'static> Awaitable<T> for crate::task::Task<T> {
+    fn future_ref(&self) -> FutureRef {
+        self.as_future()
+    }
+}

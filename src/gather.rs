@@ -1,0 +1,215 @@
+//! `asyncio.gather` (GATHER-1..GATHER-13), wired as CPython 3.12 wires it.
+//!
+//! The outer future is a special future whose `cancel` forwards to every child (GATHER-7).
+//! Each distinct child gets one `_done_callback`, registered in argument order; children that
+//! are already done are processed inside the call, after the outer future exists (GATHER-12).
+//! So a completing child reaches the awaiter in two hops: child → `_done_callback` → outer →
+//! wakeup (GATHER-13).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::core::{with_core, Core, DoneCb, FutId, FutKind, FutState, Internal};
+use crate::exception::Exception;
+use crate::future::{Awaitable, Future, FutureRef};
+
+/// The shared state of a gather: its children (duplicates included, in argument order) and
+/// its outer future.
+pub(crate) struct GatherOuter {
+    outer: Cell<FutId>,
+    children: Vec<FutId>,
+    cancel_requested: Cell<bool>,
+}
+
+impl GatherOuter {
+    /// `_GatheringFuture.cancel`: cancel every child entry in order, duplicates included;
+    /// remember the request if any child accepted. The outer stays pending (GATHER-7).
+    pub(crate) fn cancel(&self, core: &mut Core, msg: Option<Rc<str>>) -> bool {
+        if core.is_done(self.outer.get()) {
+            return false;
+        }
+        let mut accepted = false;
+        for &child in &self.children {
+            if core.cancel(child, msg.clone()) {
+                accepted = true;
+            }
+        }
+        if accepted {
+            self.cancel_requested.set(true);
+        }
+        accepted
+    }
+}
+
+/// `_done_callback` of one gather.
+struct DoneCallback<T> {
+    shared: Rc<GatherOuter>,
+    /// Reads a child's value (children of an untyped gather all read as `()`).
+    read: fn(&Core, FutId) -> T,
+    distinct: usize,
+    finished: Cell<usize>,
+    return_exceptions: bool,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Clone + 'static> DoneCallback<T> {
+    /// The list entry of a finished child (GATHER-5: a cancelled child contributes a
+    /// `CancelledError` built from its recorded message, `""` when it has none).
+    fn entry(&self, core: &mut Core, child: FutId) -> Result<T, Exception> {
+        match core.fut(child).state {
+            FutState::Cancelled => {
+                let msg = core.fut(child).cancel_msg.clone().unwrap_or_else(|| Rc::from(""));
+                Err(Exception::cancelled(Some(msg)))
+            }
+            _ => match core.exception_of(child) {
+                Ok(Some(exc)) | Err(exc) => Err(exc),
+                Ok(None) => Ok((self.read)(core, child)),
+            },
+        }
+    }
+
+    fn complete(&self, core: &mut Core, outer: FutId) {
+        let results: Vec<Result<T, Exception>> = self
+            .shared
+            .children
+            .iter()
+            .map(|&c| self.entry(core, c))
+            .collect();
+        if self.shared.cancel_requested.get() {
+            // GATHER-7/8: the cancellation error of the *last* child (graph-format quirk 3).
+            let last = *self.shared.children.last().expect("gather has children");
+            let exc = core.make_cancelled_error(last);
+            let _ = core.set_exception(outer, exc);
+        } else if self.return_exceptions {
+            let _ = core.set_result(outer, Box::new(results));
+        } else {
+            let values: Vec<T> = results
+                .into_iter()
+                .map(|r| r.expect("every child finished normally"))
+                .collect();
+            let _ = core.set_result(outer, Box::new(values));
+        }
+    }
+}
+
+impl<T: Clone + 'static> Internal for DoneCallback<T> {
+    fn run(self: Rc<Self>, core: &mut Core, fut: FutId) {
+        self.finished.set(self.finished.get() + 1);
+        let outer = self.shared.outer.get();
+        if core.is_done(outer) {
+            // GATHER-4: ignored, but its exception counts as retrieved.
+            if core.fut(fut).state != FutState::Cancelled {
+                let _ = core.exception_of(fut);
+            }
+            return;
+        }
+        if !self.return_exceptions {
+            // GATHER-3, GATHER-6: the first failure or cancellation decides at once.
+            if core.fut(fut).state == FutState::Cancelled {
+                let exc = core.make_cancelled_error(fut);
+                let _ = core.set_exception(outer, exc);
+                return;
+            }
+            if let Ok(Some(exc)) = core.exception_of(fut) {
+                let _ = core.set_exception(outer, exc);
+                return;
+            }
+        }
+        if self.finished.get() == self.distinct {
+            self.complete(core, outer);
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "_done_callback"
+    }
+}
+
+/// Builds the gather of `children` (not empty) and returns its outer future.
+fn gather_ids<T: Clone + 'static>(
+    core: &mut Core,
+    children: Vec<FutId>,
+    return_exceptions: bool,
+    read: fn(&Core, FutId) -> T,
+) -> FutId {
+    let mut distinct: Vec<FutId> = Vec::new();
+    for &c in &children {
+        if !distinct.contains(&c) {
+            distinct.push(c);
+        }
+    }
+    let shared = Rc::new(GatherOuter {
+        outer: Cell::new(FutId::MAX),
+        children,
+        cancel_requested: Cell::new(false),
+    });
+    let callback = Rc::new(DoneCallback::<T> {
+        shared: shared.clone(),
+        read,
+        distinct: distinct.len(),
+        finished: Cell::new(0),
+        return_exceptions,
+        _t: std::marker::PhantomData,
+    });
+    let mut already_done = Vec::new();
+    for &c in &distinct {
+        if core.is_done(c) {
+            already_done.push(c);
+        } else {
+            core.add_done_callback(c, DoneCb::Internal(callback.clone()));
+        }
+    }
+    let outer = core.new_future(FutKind::Gather(shared.clone()));
+    shared.outer.set(outer);
+    // GATHER-12: children already done are processed inside the call.
+    for c in already_done {
+        callback.clone().run(core, c);
+    }
+    outer
+}
+
+/// The gather future for `children`, or an already-finished one holding an empty list
+/// (GATHER-10).
+fn gather_future<T: Clone + 'static, R: 'static>(
+    children: Vec<FutId>,
+    return_exceptions: bool,
+    read: fn(&Core, FutId) -> T,
+) -> Future<Vec<R>> {
+    with_core(|core| {
+        let outer = if children.is_empty() {
+            let outer = core.new_future(FutKind::Plain);
+            let empty: Vec<R> = Vec::new();
+            let _ = core.set_result(outer, Box::new(empty));
+            outer
+        } else {
+            gather_ids::<T>(core, children, return_exceptions, read)
+        };
+        Future::from_raw(core.loop_id, outer)
+    })
+}
+
+/// `asyncio.gather(*children)`: a future of the results in argument order (GATHER-1). The first
+/// child to fail or be cancelled decides the outcome at once and the others keep running
+/// (GATHER-3, GATHER-6). Duplicates are one child whose result appears at each position
+/// (GATHER-11). Cancelling the returned future cancels every child (GATHER-7, GATHER-9).
+pub fn gather<T: Clone + 'static, A: Awaitable<T>>(children: &[A]) -> Future<Vec<T>> {
+    gather_future::<T, T>(ids(children), false, Core::value_of::<T>)
+}
+
+/// `asyncio.gather(*children, return_exceptions=True)`: every child's result or exception in
+/// argument order (GATHER-5); waits for all of them (GATHER-8).
+pub fn gather_return_exceptions<T: Clone + 'static, A: Awaitable<T>>(
+    children: &[A],
+) -> Future<Vec<Result<T, Exception>>> {
+    gather_future::<T, Result<T, Exception>>(ids(children), true, Core::value_of::<T>)
+}
+
+/// `gather(*children, return_exceptions=True)` over objects of any result types, for waiting
+/// only: each list entry tells whether that child finished normally.
+pub fn gather_outcomes(children: &[FutureRef]) -> Future<Vec<Result<(), Exception>>> {
+    gather_future::<(), Result<(), Exception>>(children.iter().map(|c| c.id).collect(), true, |_, _| ())
+}
+
+fn ids<T, A: Awaitable<T>>(children: &[A]) -> Vec<FutId> {
+    children.iter().map(|c| c.future_ref().id).collect()
+}

@@ -1,0 +1,97 @@
+//! `call_soon`, `call_later`, `call_at` and their cancellable handles (LOOP-1..LOOP-5).
+//!
+//! A timer handle stays in the heap after it is cancelled, keeping its place in the heap's
+//! shape, until the loop purges it (semantics 2.2, 2.3); a cancelled `call_soon` handle stays
+//! in the ready queue as a skipped entry (LOOP-3).
+
+use crate::core::{with_loop, Core, Entry, HandleCb, SoonId, SoonSlot, TimerId, TimerSlot};
+use crate::heap::HeapEntry;
+
+impl Core {
+    /// `call_soon` of a callback; returns the handle id.
+    pub(crate) fn call_soon_cb(&mut self, cb: HandleCb) -> SoonId {
+        let id = self.soons.len() as SoonId;
+        self.soons.push(SoonSlot {
+            cancelled: false,
+            cb: Some(cb),
+        });
+        self.push_ready(Entry::Soon(id));
+        id
+    }
+
+    /// `call_at(when, cb)`: pushes a timer on the heap (LOOP-4).
+    pub(crate) fn call_at_cb(&mut self, when: u64, cb: HandleCb) -> TimerId {
+        let id = self.timers.len() as TimerId;
+        self.timers.push(TimerSlot {
+            when,
+            cancelled: false,
+            scheduled: true,
+            cb: Some(cb),
+        });
+        self.heap.push(HeapEntry { when, timer: id });
+        id
+    }
+
+    /// `TimerHandle.cancel()`: counts toward the purge rule only while in the heap.
+    pub(crate) fn cancel_timer(&mut self, id: TimerId) {
+        let slot = &mut self.timers[id as usize];
+        if !slot.cancelled {
+            if slot.scheduled {
+                self.cancelled_count += 1;
+            }
+            slot.cancelled = true;
+            slot.cb = None;
+        }
+    }
+
+    /// `Handle.cancel()` of a `call_soon` handle.
+    pub(crate) fn cancel_soon(&mut self, id: SoonId) {
+        let slot = &mut self.soons[id as usize];
+        slot.cancelled = true;
+        slot.cb = None;
+    }
+}
+
+/// A `call_soon` handle (`asyncio.Handle`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handle {
+    pub(crate) id: SoonId,
+    pub(crate) loop_id: u32,
+}
+
+impl Handle {
+    /// `cancel()`: the callback will not run if it has not yet (LOOP-3).
+    pub fn cancel(self) {
+        with_loop(self.loop_id, |c| c.cancel_soon(self.id));
+    }
+
+    /// `cancelled()`.
+    pub fn cancelled(self) -> bool {
+        with_loop(self.loop_id, |c| c.soons[self.id as usize].cancelled)
+    }
+}
+
+/// A timer handle (`asyncio.TimerHandle`) from `call_later` / `call_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimerHandle {
+    pub(crate) id: TimerId,
+    pub(crate) loop_id: u32,
+}
+
+impl TimerHandle {
+    /// `cancel()`: the callback will not run; the entry stays in the heap until purged
+    /// (LOOP-3, SLEEP-4).
+    pub fn cancel(self) {
+        with_loop(self.loop_id, |c| c.cancel_timer(self.id));
+    }
+
+    /// `cancelled()`.
+    pub fn cancelled(self) -> bool {
+        with_loop(self.loop_id, |c| c.timers[self.id as usize].cancelled)
+    }
+
+    /// `when()`: the deadline in ticks.
+    pub fn when(self) -> u64 {
+        with_loop(self.loop_id, |c| c.timers[self.id as usize].when)
+    }
+}

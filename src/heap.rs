@@ -1,0 +1,172 @@
+//! The timer heap, exactly as CPython's `heapq` manipulates `loop._scheduled`.
+//!
+//! Timers compare by deadline only, with strict `<`, so ties are broken by nothing but the heap
+//! algorithm itself: equal deadlines pop in an order that depends on the whole history of the
+//! array, cancelled entries included (LOOP-6, semantics 2.3). A `BinaryHeap` or an insertion
+//! sequence number would give a different order, so this module ports the algorithm: push sifts
+//! toward the root, pop moves the last item to the root and runs the "bottom-up" sift that first
+//! walks the hole to a leaf (preferring the right child on ties) and then sifts back up.
+
+/// One heap entry: a deadline and the id of the timer it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeapEntry {
+    /// Deadline in ticks.
+    pub when: u64,
+    /// Timer id (index into the loop's timer table).
+    pub timer: u32,
+}
+
+/// A binary min-heap over [`HeapEntry`] with `heapq`'s exact algorithms.
+#[derive(Default, Debug, Clone)]
+pub struct TimerHeap {
+    items: Vec<HeapEntry>,
+}
+
+impl TimerHeap {
+    /// Number of entries (cancelled ones included).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when the heap holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The head (smallest deadline), if any.
+    pub fn peek(&self) -> Option<HeapEntry> {
+        self.items.first().copied()
+    }
+
+    /// The entries in array order.
+    pub fn as_slice(&self) -> &[HeapEntry] {
+        &self.items
+    }
+
+    /// Removes every entry, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    /// `heapq.heappush`.
+    pub fn push(&mut self, entry: HeapEntry) {
+        self.items.push(entry);
+        let last = self.items.len() - 1;
+        self.sift_toward_root(0, last);
+    }
+
+    /// `heapq.heappop`.
+    pub fn pop(&mut self) -> Option<HeapEntry> {
+        let last = self.items.pop()?;
+        if self.items.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.items[0], last);
+        self.sift_to_leaf(0);
+        Some(top)
+    }
+
+    /// Keeps only the entries for which `keep` is true, in their current array order, then
+    /// re-heapifies: the rebuild step of `_run_once` (semantics 2.2 (1)).
+    pub fn rebuild(&mut self, mut keep: impl FnMut(&HeapEntry) -> bool) {
+        self.items.retain(|e| keep(e));
+        for i in (0..self.items.len() / 2).rev() {
+            self.sift_to_leaf(i);
+        }
+    }
+
+    /// heapq's `_siftdown`: move the item at `pos` toward the root while strictly smaller.
+    fn sift_toward_root(&mut self, start: usize, mut pos: usize) {
+        let item = self.items[pos];
+        while pos > start {
+            let parent = (pos - 1) / 2;
+            if item.when < self.items[parent].when {
+                self.items[pos] = self.items[parent];
+                pos = parent;
+            } else {
+                break;
+            }
+        }
+        self.items[pos] = item;
+    }
+
+    /// heapq's `_siftup`: walk the hole down to a leaf, then sift the item back up.
+    fn sift_to_leaf(&mut self, mut pos: usize) {
+        let end = self.items.len();
+        let start = pos;
+        let item = self.items[pos];
+        let mut child = 2 * pos + 1;
+        while child < end {
+            let right = child + 1;
+            if right < end && self.items[child].when >= self.items[right].when {
+                child = right;
+            }
+            self.items[pos] = self.items[child];
+            pos = child;
+            child = 2 * pos + 1;
+        }
+        self.items[pos] = item;
+        self.sift_toward_root(start, pos);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pop_order(heap: &mut TimerHeap) -> Vec<u32> {
+        std::iter::from_fn(|| heap.pop()).map(|e| e.timer).collect()
+    }
+
+    fn push_all(heap: &mut TimerHeap, whens: &[u64]) {
+        for (i, &when) in whens.iter().enumerate() {
+            heap.push(HeapEntry {
+                when,
+                timer: i as u32,
+            });
+        }
+    }
+
+    /// LOOP-6: eight equal deadlines A..H pop as A C G F H E B D.
+    #[test]
+    fn loop_6_eight_equal_deadlines_pop_in_heap_order() {
+        let mut h = TimerHeap::default();
+        push_all(&mut h, &[5; 8]);
+        assert_eq!(pop_order(&mut h), vec![0, 2, 6, 5, 7, 4, 1, 3]);
+    }
+
+    /// LOOP-6: with one later timer pushed after them they pop as A C G F H B D E.
+    #[test]
+    fn loop_6_a_later_deadline_changes_the_tie_order() {
+        let mut h = TimerHeap::default();
+        push_all(&mut h, &[5, 5, 5, 5, 5, 5, 5, 5, 9]);
+        assert_eq!(pop_order(&mut h), vec![0, 2, 6, 5, 7, 1, 3, 4, 8]);
+    }
+
+    /// Semantics 2.3 note (b): four equal timers pop A C B D, five pop A C E B D.
+    #[test]
+    fn small_tie_orders() {
+        let mut h = TimerHeap::default();
+        push_all(&mut h, &[1; 4]);
+        assert_eq!(pop_order(&mut h), vec![0, 2, 1, 3]);
+        push_all(&mut h, &[1; 5]);
+        assert_eq!(pop_order(&mut h), vec![0, 2, 4, 1, 3]);
+    }
+
+    #[test]
+    fn distinct_deadlines_pop_sorted() {
+        let mut h = TimerHeap::default();
+        push_all(&mut h, &[9, 3, 7, 1, 8, 2]);
+        let whens: Vec<u64> = std::iter::from_fn(|| h.pop()).map(|e| e.when).collect();
+        assert_eq!(whens, vec![1, 2, 3, 7, 8, 9]);
+    }
+
+    #[test]
+    fn rebuild_keeps_array_order_then_heapifies() {
+        let mut h = TimerHeap::default();
+        push_all(&mut h, &[4; 6]);
+        h.rebuild(|e| e.timer % 2 == 0);
+        assert_eq!(h.len(), 3);
+        assert_eq!(pop_order(&mut h), vec![4, 2, 0]);
+    }
+}

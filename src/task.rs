@@ -1,0 +1,447 @@
+//! `asyncio.Task`: a future driven by a Rust `async` body, one step per ready entry.
+//!
+//! Central invariant (TASK-18): a task either waits on a pending future with no step queued, or
+//! has exactly one step queued, or is running. A step polls the body once. What the body awaited
+//! decides what follows: a pending aiosim future gets the task's wakeup appended to its callback
+//! list; a bare yield queues the next step; a finished body completes the task's future.
+//!
+//! Cancellation is cooperative (TASK-4, TASK-5): `cancel()` forwards to the future the task
+//! waits on, or records "must cancel" so that the next step throws `CancelledError` in at the
+//! await point where the body is suspended. The body sees it as `Err(e)` from that `.await` and
+//! may catch it (TASK-7). A body cancelled before its first step never runs (TASK-8).
+
+use std::any::Any;
+use std::future::Future as StdFuture;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::task::Poll;
+
+use crate::await_point::Awaiting;
+use crate::core::{
+    with_core, with_loop, Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName,
+    TaskSlot, Yield,
+};
+use crate::exception::Exception;
+use crate::future::{DoneCallback, FutureRef, State};
+
+impl Core {
+    /// Creates a task for `body` and queues its first step (TASK-1).
+    pub(crate) fn new_task(&mut self, body: Body, name: Option<Rc<str>>) -> TaskId {
+        let t = self.tasks.len() as TaskId;
+        let fut = self.new_future(FutKind::Task(t));
+        self.task_counter += 1;
+        let name = match name {
+            Some(n) => TaskName::Named(n),
+            None => TaskName::Numbered(self.task_counter),
+        };
+        self.tasks.push(TaskSlot {
+            fut,
+            body: Some(body),
+            started: false,
+            must_cancel: false,
+            num_cancels: 0,
+            waiter: None,
+            throw: None,
+            name,
+        });
+        self.push_ready(Entry::Step(t));
+        if let Some(obs) = self.observer.as_mut() {
+            obs.task_created(t, fut);
+        }
+        t
+    }
+
+    #[inline]
+    pub(crate) fn task(&self, t: TaskId) -> &TaskSlot {
+        &self.tasks[t as usize]
+    }
+
+    #[inline]
+    pub(crate) fn task_mut(&mut self, t: TaskId) -> &mut TaskSlot {
+        &mut self.tasks[t as usize]
+    }
+
+    /// `Task.cancel(msg)` (TASK-3, TASK-5, TASK-14): forward to the waiter, else must-cancel.
+    pub(crate) fn task_cancel(&mut self, t: TaskId, msg: Option<Rc<str>>) -> bool {
+        let fut = self.task(t).fut;
+        if self.is_done(fut) {
+            return false;
+        }
+        self.task_mut(t).num_cancels += 1;
+        if let Some(obs) = self.observer.as_mut() {
+            obs.cancel_requested(t, msg.as_deref());
+        }
+        if let Some(w) = self.task(t).waiter
+            && self.cancel(w, msg.clone())
+        {
+            return true;
+        }
+        self.task_mut(t).must_cancel = true;
+        self.fut_mut(fut).cancel_msg = msg;
+        true
+    }
+
+    /// `Task.uncancel()` (TASK-11): never below zero; never withdraws must-cancel (3.12).
+    pub(crate) fn task_uncancel(&mut self, t: TaskId) -> u32 {
+        let slot = self.task_mut(t);
+        slot.num_cancels = slot.num_cancels.saturating_sub(1);
+        slot.num_cancels
+    }
+
+    /// The first half of a step: deliver must-cancel, set the current task, and hand out the
+    /// body to poll. Returns `None` when the step ends without polling (TASK-8).
+    pub(crate) fn begin_step(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Body> {
+        let fut = self.task(t).fut;
+        debug_assert!(!self.is_done(fut), "a step of a finished task was queued");
+        if self.task(t).must_cancel {
+            if !exc.as_ref().is_some_and(Exception::is_cancelled) {
+                exc = Some(self.make_cancelled_error(fut));
+            }
+            self.task_mut(t).must_cancel = false;
+        }
+        if let Some(obs) = self.observer.as_mut() {
+            obs.task_step(t, exc.as_ref());
+        }
+        let slot = self.task_mut(t);
+        slot.waiter = None;
+        let first = !slot.started;
+        slot.started = true;
+        if first && let Some(exc) = exc {
+            // Thrown into a coroutine that never started: the body does not run (TASK-8).
+            slot.body = None;
+            if let Some(obs) = self.observer.as_mut() {
+                obs.body_skipped(t, &exc);
+            }
+            self.finish_task(t, Err(exc));
+            return None;
+        }
+        self.current = Some(t);
+        self.yielded = Yield::Nothing;
+        let slot = self.task_mut(t);
+        slot.throw = exc;
+        slot.body.take()
+    }
+
+    /// The second half of a step, after the poll. Returns the body if it must be dropped
+    /// (by the caller, outside the core borrow).
+    pub(crate) fn end_step(
+        &mut self,
+        t: TaskId,
+        body: Body,
+        poll: Poll<Result<Box<dyn Any>, Exception>>,
+    ) -> Option<Body> {
+        self.current = None;
+        self.task_mut(t).throw = None;
+        let misuse = match poll {
+            Poll::Ready(outcome) => {
+                self.finish_task(t, outcome);
+                return Some(body);
+            }
+            Poll::Pending => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
+                Yield::Future(w) => {
+                    self.task_mut(t).body = Some(body);
+                    self.suspend_task(t, w);
+                    return None;
+                }
+                Yield::Bare => {
+                    self.task_mut(t).body = Some(body);
+                    self.push_ready(Entry::Step(t));
+                    return None;
+                }
+                Yield::Nothing => {
+                    "Task got bad yield: the body awaited a future that is not an aiosim awaitable"
+                }
+                Yield::Twice => {
+                    "Task got bad yield: the body awaited two aiosim awaitables in one step"
+                }
+            },
+        };
+        // A foreign future can never be resumed by this loop: fail the task instead of hanging.
+        let exc = Exception::runtime(misuse);
+        self.report(misuse.to_string(), Some(exc.clone()), Some(t));
+        self.finish_task(t, Err(exc));
+        Some(body)
+    }
+
+    /// Registers the task's wakeup on `w` (semantics 2.6, `Yielded(future)`).
+    fn suspend_task(&mut self, t: TaskId, w: FutId) {
+        let fut = self.task(t).fut;
+        if w == fut {
+            let name = self.task(t).name.render();
+            let exc = Exception::runtime(&format!("Task cannot await on itself: <Task {name}>"));
+            self.push_ready(Entry::StepThrow(t, exc));
+            return;
+        }
+        self.add_done_callback(w, DoneCb::Wakeup(t));
+        self.task_mut(t).waiter = Some(w);
+        if self.task(t).must_cancel {
+            let msg = self.fut(fut).cancel_msg.clone();
+            if self.cancel(w, msg) {
+                self.task_mut(t).must_cancel = false;
+            }
+        }
+    }
+
+    /// Completes the task's future from the body's outcome (TASK-2, TASK-9, TASK-14c).
+    fn finish_task(&mut self, t: TaskId, outcome: Result<Box<dyn Any>, Exception>) {
+        let fut = self.task(t).fut;
+        let done = match outcome {
+            Ok(value) if self.task(t).must_cancel => {
+                self.task_mut(t).must_cancel = false;
+                let msg = self.fut(fut).cancel_msg.clone();
+                drop(value);
+                self.plain_cancel(fut, msg)
+            }
+            Ok(value) => self.set_result(fut, value).is_ok(),
+            Err(exc) if exc.is_cancelled() => {
+                self.fut_mut(fut).saved_cancel = Some(exc);
+                self.plain_cancel(fut, None)
+            }
+            Err(exc) => self.set_exception(fut, exc).is_ok(),
+        };
+        debug_assert!(done, "a task's future was completed twice");
+    }
+
+    /// The exception a wakeup passes to the step: `future.result()` raised (semantics 2.6).
+    pub(crate) fn wakeup_exception(&mut self, f: FutId) -> Option<Exception> {
+        self.outcome(f).err()
+    }
+}
+
+/// An untyped handle to a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaskRef {
+    pub(crate) id: TaskId,
+    pub(crate) loop_id: u32,
+}
+
+impl TaskRef {
+    fn with<R>(self, f: impl FnOnce(&mut Core, TaskId) -> R) -> R {
+        with_loop(self.loop_id, |core| f(core, self.id))
+    }
+
+    /// The task's index in its loop, in creation order (stable for a given run).
+    pub fn index(self) -> u32 {
+        self.id
+    }
+
+    /// The task's future, as an untyped handle.
+    pub fn as_future(self) -> FutureRef {
+        self.with(|c, t| FutureRef {
+            id: c.task(t).fut,
+            loop_id: self.loop_id,
+        })
+    }
+
+    /// `get_name()`: the given name or `Task-<n>` (TASK-20).
+    pub fn name(self) -> Rc<str> {
+        self.with(|c, t| c.task(t).name.render())
+    }
+
+    /// `set_name(name)`.
+    pub fn set_name(self, name: &str) {
+        self.with(|c, t| c.task_mut(t).name = TaskName::Named(Rc::from(name)));
+    }
+
+    /// `cancel()` (TASK-3, TASK-4, TASK-5).
+    pub fn cancel(self) -> bool {
+        self.with(|c, t| c.task_cancel(t, None))
+    }
+
+    /// `cancel(msg)` (TASK-14).
+    pub fn cancel_with(self, msg: &str) -> bool {
+        self.with(|c, t| c.task_cancel(t, Some(Rc::from(msg))))
+    }
+
+    /// `cancelling()`: pending cancel requests (TASK-3, TASK-11).
+    pub fn cancelling(self) -> u32 {
+        self.with(|c, t| c.task(t).num_cancels)
+    }
+
+    /// `uncancel()` (TASK-11).
+    pub fn uncancel(self) -> u32 {
+        self.with(|c, t| c.task_uncancel(t))
+    }
+
+    /// `done()` (FUT-1).
+    pub fn done(self) -> bool {
+        self.as_future().done()
+    }
+
+    /// `cancelled()` (TASK-2, TASK-4).
+    pub fn cancelled(self) -> bool {
+        self.as_future().cancelled()
+    }
+
+    /// The state of the task's future.
+    pub fn state(self) -> State {
+        self.as_future().state()
+    }
+
+    /// Whether the body has started (its first step ran).
+    pub fn started(self) -> bool {
+        self.with(|c, t| c.task(t).started)
+    }
+}
+
+/// A typed task handle (`Copy`). Awaiting it yields the body's result, or raises its exception
+/// (the same object for every awaiter, TASK-16); a cancelled task raises `CancelledError`.
+pub struct Task<T> {
+    raw: TaskRef,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Task<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Task<T> {}
+
+impl<T> std::fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Task#{}", self.raw.id)
+    }
+}
+
+impl<T: Clone + 'static> Task<T> {
+    /// The untyped handle.
+    pub fn as_ref(&self) -> TaskRef {
+        self.raw
+    }
+
+    /// The task's future as an untyped handle.
+    pub fn as_future(&self) -> FutureRef {
+        self.raw.as_future()
+    }
+
+    /// `result()` (FUT-4; a cancelled task hands out its saved error once, TASK-14c).
+    pub fn result(&self) -> Result<T, Exception> {
+        let f = self.raw.as_future();
+        f.with(|c, id| c.result_of::<T>(id))
+    }
+
+    /// `exception()` (FUT-4).
+    pub fn exception(&self) -> Result<Option<Exception>, Exception> {
+        self.raw.as_future().exception()
+    }
+
+    /// `done()`.
+    pub fn done(&self) -> bool {
+        self.raw.done()
+    }
+
+    /// `cancelled()`.
+    pub fn cancelled(&self) -> bool {
+        self.raw.cancelled()
+    }
+
+    /// `cancel()` (TASK-3..TASK-5).
+    pub fn cancel(&self) -> bool {
+        self.raw.cancel()
+    }
+
+    /// `cancel(msg)` (TASK-14).
+    pub fn cancel_with(&self, msg: &str) -> bool {
+        self.raw.cancel_with(msg)
+    }
+
+    /// `cancelling()` (TASK-3).
+    pub fn cancelling(&self) -> u32 {
+        self.raw.cancelling()
+    }
+
+    /// `uncancel()` (TASK-11).
+    pub fn uncancel(&self) -> u32 {
+        self.raw.uncancel()
+    }
+
+    /// `get_name()` (TASK-20).
+    pub fn name(&self) -> Rc<str> {
+        self.raw.name()
+    }
+
+    /// `add_done_callback` on the task (FUT-7, FUT-8).
+    pub fn add_done_callback(&self, cb: &DoneCallback) {
+        self.raw.as_future().add_done_callback(cb)
+    }
+
+    /// `remove_done_callback` on the task (FUT-9).
+    pub fn remove_done_callback(&self, cb: &DoneCallback) -> usize {
+        self.raw.as_future().remove_done_callback(cb)
+    }
+}
+
+impl<T: Clone + 'static> std::future::IntoFuture for Task<T> {
+    type Output = Result<T, Exception>;
+    type IntoFuture = Awaiting<T>;
+    fn into_future(self) -> Awaiting<T> {
+        Awaiting::new(self.raw.as_future())
+    }
+}
+
+/// Erases a body's result type.
+pub(crate) fn erase<T, F>(body: F) -> Body
+where
+    T: 'static,
+    F: StdFuture<Output = Result<T, Exception>> + 'static,
+{
+    Box::pin(async move { body.await.map(|v| Box::new(v) as Box<dyn Any>) })
+}
+
+/// `asyncio.create_task(body)` on the loop of this thread: the first step is queued with
+/// `call_soon`, so the body starts in the next iteration at the earliest (TASK-1).
+pub fn create_task<T, F>(body: F) -> Task<T>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Exception>> + 'static,
+{
+    spawn(body, None)
+}
+
+/// `asyncio.create_task(body, name=name)` (TASK-20).
+pub fn create_task_named<T, F>(name: &str, body: F) -> Task<T>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Exception>> + 'static,
+{
+    spawn(body, Some(Rc::from(name)))
+}
+
+pub(crate) fn spawn<T, F>(body: F, name: Option<Rc<str>>) -> Task<T>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Exception>> + 'static,
+{
+    let body = erase(body);
+    with_core(|c| Task {
+        raw: TaskRef {
+            id: c.new_task(body, name),
+            loop_id: c.loop_id,
+        },
+        _t: PhantomData,
+    })
+}
+
+/// `asyncio.current_task()`: the task whose step is running, if any.
+pub fn current_task() -> Option<TaskRef> {
+    with_core(|c| {
+        c.current.map(|id| TaskRef {
+            id,
+            loop_id: c.loop_id,
+        })
+    })
+}
+
+/// `asyncio.all_tasks()`: the tasks of the loop that are not done, in creation order.
+pub fn all_tasks() -> Vec<TaskRef> {
+    with_core(|c| {
+        (0..c.tasks.len() as TaskId)
+            .filter(|&t| c.fut(c.task(t).fut).state == FutState::Pending)
+            .map(|id| TaskRef {
+                id,
+                loop_id: c.loop_id,
+            })
+            .collect()
+    })
+}
