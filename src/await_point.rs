@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::core::{with_core, with_loop, Core, FutId, Yield};
+use crate::core::{Core, FutId, Yield, with_loop};
 use crate::exception::Exception;
 use crate::future::FutureRef;
 
@@ -130,35 +130,6 @@ impl StdFuture for AwaitOutcome {
             } else {
                 core.suspend_on(f);
                 this.suspended = true;
-                Poll::Pending
-            }
-        })
-    }
-}
-
-/// One bare yield: the task goes to the back of the ready queue (SLEEP-2). A cancellation
-/// requested meanwhile is delivered here (TASK-5).
-pub(crate) struct BareYield {
-    yielded: bool,
-}
-
-impl BareYield {
-    pub(crate) fn new() -> BareYield {
-        BareYield { yielded: false }
-    }
-}
-
-impl StdFuture for BareYield {
-    type Output = Result<(), Exception>;
-
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        with_core(|core| {
-            if this.yielded {
-                Poll::Ready(core.take_throw().map_or(Ok(()), Err))
-            } else {
-                core.bare_yield();
-                this.yielded = true;
                 Poll::Pending
             }
         })

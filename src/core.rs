@@ -282,7 +282,12 @@ impl Core {
 
     /// Reports an error to the loop's exception handler (delivered when the loop next
     /// returns control) and to `tracing`.
-    pub(crate) fn report(&mut self, message: String, exception: Option<Exception>, task: Option<TaskId>) {
+    pub(crate) fn report(
+        &mut self,
+        message: String,
+        exception: Option<Exception>,
+        task: Option<TaskId>,
+    ) {
         let task = task.map(|t| self.tasks[t as usize].name.render());
         tracing::warn!(target: "aiosim", task = task.as_deref(), exception = ?exception, "{message}");
         self.reports.push(ErrorReport {

@@ -15,8 +15,8 @@ use std::rc::Rc;
 use std::task::{Context, Waker};
 
 use crate::core::{
-    with_core, with_slot, Body, Core, DoneCb, Entry, ErrorReport, FutId, FutState, HandleCb,
-    TaskId, UserDoneFn,
+    Body, Core, DoneCb, Entry, ErrorReport, FutId, FutState, HandleCb, TaskId, UserDoneFn,
+    with_core, with_slot,
 };
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
@@ -92,6 +92,9 @@ enum Action {
     UserDone(UserDoneFn, FutureRef),
 }
 
+/// The loop's exception handler.
+type ExceptionHandler = Box<dyn FnMut(&ErrorReport)>;
+
 thread_local! {
     static NEXT_LOOP_ID: Cell<u32> = const { Cell::new(1) };
 }
@@ -102,7 +105,7 @@ thread_local! {
 /// on the thread, so creating a loop per execution is cheap.
 pub struct EventLoop {
     id: u32,
-    handler: RefCell<Option<Box<dyn FnMut(&ErrorReport)>>>,
+    handler: RefCell<Option<ExceptionHandler>>,
     _not_send: PhantomData<Rc<()>>,
 }
 
@@ -343,11 +346,19 @@ impl Core {
             };
             if slot.state == FutState::Pending {
                 if let Some(t) = task {
-                    self.report("Task was destroyed but it is pending!".into(), None, Some(t));
+                    self.report(
+                        "Task was destroyed but it is pending!".into(),
+                        None,
+                        Some(t),
+                    );
                 }
             } else if let (Some(exc), false) = (slot.exc.clone(), slot.retrieved) {
                 let what = if task.is_some() { "Task" } else { "Future" };
-                self.report(format!("{what} exception was never retrieved"), Some(exc), task);
+                self.report(
+                    format!("{what} exception was never retrieved"),
+                    Some(exc),
+                    task,
+                );
             }
         }
     }
@@ -432,7 +443,10 @@ impl Core {
                 return self.ready.remove(index).expect("index within the batch");
             }
             if let Some(only) = eligible.first() {
-                return self.ready.remove(only.fifo_index).expect("index within the batch");
+                return self
+                    .ready
+                    .remove(only.fifo_index)
+                    .expect("index within the batch");
             }
         }
         self.ready.pop_front().expect("the batch is not empty")
@@ -458,9 +472,15 @@ impl Core {
             let lane = self.lane_of(e);
             if let Lane::Timer(when) = lane {
                 min_timer = min_timer.min(when);
-                out.push(Candidate { lane, fifo_index: i });
+                out.push(Candidate {
+                    lane,
+                    fifo_index: i,
+                });
             } else if !out.iter().any(|c| c.lane == lane) {
-                out.push(Candidate { lane, fifo_index: i });
+                out.push(Candidate {
+                    lane,
+                    fifo_index: i,
+                });
             }
         }
         out.retain(|c| !matches!(c.lane, Lane::Timer(w) if w != min_timer));

@@ -216,7 +216,13 @@ mod tests {
 
     #[test]
     fn builtin_names_round_trip() {
-        for n in ["CancelledError", "TimeoutError", "InvalidStateError", "RuntimeError", "Oops"] {
+        for n in [
+            "CancelledError",
+            "TimeoutError",
+            "InvalidStateError",
+            "RuntimeError",
+            "Oops",
+        ] {
             assert_eq!(ExcType::from_name(n).name(), n);
         }
     }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use crate::await_point::Awaiting;
 use crate::core::{
-    with_core, with_loop, Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, UserDoneFn,
+    Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, UserDoneFn, with_core, with_loop,
 };
 use crate::exception::Exception;
 
@@ -125,7 +125,11 @@ impl Core {
 
     /// `remove_done_callback`: removes every registration matching `is_it` and returns how
     /// many (FUT-9). Callbacks already queued by completion are not affected.
-    pub(crate) fn remove_done_callback(&mut self, f: FutId, is_it: impl Fn(&DoneCb) -> bool) -> usize {
+    pub(crate) fn remove_done_callback(
+        &mut self,
+        f: FutId,
+        is_it: impl Fn(&DoneCb) -> bool,
+    ) -> usize {
         let list = &mut self.fut_mut(f).callbacks;
         let before = list.len();
         list.retain(|cb| !is_it(cb));
@@ -426,5 +430,18 @@ impl<T> Awaitable<T> for Future<T> {
 impl<T: Clone + 'static> Awaitable<T> for crate::task::Task<T> {
     fn future_ref(&self) -> FutureRef {
         self.as_future()
+    }
+}
+
+impl Core {
+    /// Removes every registration of the internal callback `cb` from `f` (FUT-9).
+    pub(crate) fn remove_internal(
+        &mut self,
+        f: FutId,
+        cb: &Rc<dyn crate::core::Internal>,
+    ) -> usize {
+        self.remove_done_callback(f, |x| {
+            matches!(x, DoneCb::Internal(x) if std::ptr::addr_eq(Rc::as_ptr(x), Rc::as_ptr(cb)))
+        })
     }
 }

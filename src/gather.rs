@@ -9,7 +9,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::core::{with_core, Core, DoneCb, FutId, FutKind, FutState, Internal};
+use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, with_core};
 use crate::exception::Exception;
 use crate::future::{Awaitable, Future, FutureRef};
 
@@ -58,7 +58,11 @@ impl<T: Clone + 'static> DoneCallback<T> {
     fn entry(&self, core: &mut Core, child: FutId) -> Result<T, Exception> {
         match core.fut(child).state {
             FutState::Cancelled => {
-                let msg = core.fut(child).cancel_msg.clone().unwrap_or_else(|| Rc::from(""));
+                let msg = core
+                    .fut(child)
+                    .cancel_msg
+                    .clone()
+                    .unwrap_or_else(|| Rc::from(""));
                 Err(Exception::cancelled(Some(msg)))
             }
             _ => match core.exception_of(child) {
@@ -207,7 +211,11 @@ pub fn gather_return_exceptions<T: Clone + 'static, A: Awaitable<T>>(
 /// `gather(*children, return_exceptions=True)` over objects of any result types, for waiting
 /// only: each list entry tells whether that child finished normally.
 pub fn gather_outcomes(children: &[FutureRef]) -> Future<Vec<Result<(), Exception>>> {
-    gather_future::<(), Result<(), Exception>>(children.iter().map(|c| c.id).collect(), true, |_, _| ())
+    gather_future::<(), Result<(), Exception>>(
+        children.iter().map(|c| c.id).collect(),
+        true,
+        |_, _| (),
+    )
 }
 
 fn ids<T, A: Awaitable<T>>(children: &[A]) -> Vec<FutId> {

@@ -4,7 +4,7 @@
 //! shape, until the loop purges it (semantics 2.2, 2.3); a cancelled `call_soon` handle stays
 //! in the ready queue as a skipped entry (LOOP-3).
 
-use crate::core::{with_loop, Core, Entry, HandleCb, SoonId, SoonSlot, TimerId, TimerSlot};
+use crate::core::{Core, Entry, HandleCb, SoonId, SoonSlot, TimerId, TimerSlot, with_loop};
 use crate::heap::HeapEntry;
 
 impl Core {

@@ -30,6 +30,7 @@
 //! Invariant IDs in the documentation (FUT-7, TASK-5, ...) refer to the catalogue of asyncio
 //! semantics that the test-suite checks.
 
+pub mod as_completed;
 mod await_point;
 mod core;
 pub mod event_loop;
@@ -41,18 +42,27 @@ pub mod heap;
 pub mod observe;
 pub mod runner;
 pub mod schedule;
+pub mod shield;
 pub mod sleep;
 pub mod task;
+pub mod task_group;
+pub mod timeout;
+pub mod wait;
 
+pub use crate::as_completed::{AsCompleted, as_completed};
 pub use crate::await_point::Awaiting;
 pub use crate::core::ErrorReport;
-pub use crate::event_loop::{call_at, call_later, call_soon, time, EventLoop, RunError, Stall};
+pub use crate::event_loop::{EventLoop, RunError, Stall, call_at, call_later, call_soon, time};
 pub use crate::exception::{ExcType, Exception};
 pub use crate::future::{Awaitable, DoneCallback, Future, FutureRef, State};
 pub use crate::gather::{gather, gather_outcomes, gather_return_exceptions};
-pub use crate::runner::run;
 pub use crate::handle::{Handle, TimerHandle};
 pub use crate::observe::{HandleKind, Observer};
+pub use crate::runner::run;
 pub use crate::schedule::{Candidate, Fifo, Lane, Scheduler};
-pub use crate::sleep::{sleep, sleep_with, Sleep};
-pub use crate::task::{all_tasks, create_task, create_task_named, current_task, Task, TaskRef};
+pub use crate::shield::shield;
+pub use crate::sleep::{Sleep, sleep, sleep_with};
+pub use crate::task::{Task, TaskRef, all_tasks, create_task, create_task_named, current_task};
+pub use crate::task_group::{TaskGroup, task_group};
+pub use crate::timeout::{Timeout, timeout, timeout_at};
+pub use crate::wait::{ReturnWhen, WaitResult, wait, wait_for, wait_for_body};

@@ -9,7 +9,7 @@ use crate::event_loop::{EventLoop, RunError};
 use crate::exception::Exception;
 use crate::future::FutureRef;
 use crate::gather::gather_outcomes;
-use crate::task::{all_tasks, TaskRef};
+use crate::task::{TaskRef, all_tasks};
 
 /// `asyncio.run(main)`: runs `main` as a task on a new loop and shuts the loop down.
 ///
@@ -22,7 +22,10 @@ where
 {
     let event_loop = EventLoop::new();
     let outcome = event_loop.run_until_complete(main);
-    if matches!(outcome, Err(RunError::Deadlock(_) | RunError::BudgetExhausted(_))) {
+    if matches!(
+        outcome,
+        Err(RunError::Deadlock(_) | RunError::BudgetExhausted(_))
+    ) {
         event_loop.close();
         return outcome;
     }

@@ -6,7 +6,7 @@ use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::core::{with_core, FutId, FutKind, HandleCb, TimerId};
+use crate::core::{FutId, FutKind, HandleCb, TimerId, with_core};
 use crate::exception::Exception;
 
 enum Phase {

@@ -18,8 +18,8 @@ use std::task::Poll;
 
 use crate::await_point::Awaiting;
 use crate::core::{
-    with_core, with_loop, Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName,
-    TaskSlot, Yield,
+    Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName, TaskSlot, Yield,
+    with_core, with_loop,
 };
 use crate::exception::Exception;
 use crate::future::{DoneCallback, FutureRef, State};
