@@ -66,3 +66,8 @@ pub use crate::task::{Task, TaskRef, all_tasks, create_task, create_task_named, 
 pub use crate::task_group::{TaskGroup, task_group};
 pub use crate::timeout::{Timeout, timeout, timeout_at};
 pub use crate::wait::{ReturnWhen, WaitResult, wait, wait_for, wait_for_body};
+
+/// The README's Rust examples, compiled and run as doc-tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
