@@ -15,6 +15,7 @@ use crate::await_point::AwaitOutcome;
 use crate::core::{Core, DoneCb, FutId, FutKind, HandleCb, Internal, TimerId, with_core};
 use crate::exception::{ExcType, Exception};
 use crate::future::{Awaitable, FutureRef};
+use crate::schedule::SetSite;
 
 /// The `asyncio.Queue` of completed inputs and the bookkeeping of one `as_completed`.
 struct Shared {
@@ -167,7 +168,7 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
     let callbacks: Rc<dyn Internal> = Rc::new(Callbacks(shared.clone()));
     *shared.me.borrow_mut() = Some(callbacks.clone());
     let loop_id = with_core(|core| {
-        for &f in &todo {
+        for f in core.set_order(SetSite::AsCompletedRegistration, &todo) {
             core.add_done_callback(f, DoneCb::Internal(callbacks.clone()));
         }
         if !todo.is_empty()

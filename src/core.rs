@@ -20,7 +20,7 @@ use std::rc::Rc;
 use crate::exception::Exception;
 use crate::heap::TimerHeap;
 use crate::observe::Observer;
-use crate::schedule::{Fifo, Scheduler};
+use crate::schedule::{Fifo, Level, Scheduler, SetSite};
 
 /// Index of a future in the loop's arena (tasks have one too).
 pub(crate) type FutId = u32;
@@ -218,6 +218,10 @@ pub(crate) struct Core {
     /// Maximum number of iterations, if limited.
     pub budget: Option<u64>,
     pub scheduler: Box<dyn Scheduler>,
+    /// The installed scheduler's level, read once (the FIFO fast path tests only this).
+    pub level: Level,
+    /// Whether the scheduler injects cancellations.
+    pub injecting: bool,
     pub observer: Option<Box<dyn Observer>>,
     pub reports: Vec<ErrorReport>,
 }
@@ -244,6 +248,8 @@ impl Core {
             iteration: 0,
             budget: None,
             scheduler: Box::new(Fifo),
+            level: Level::Fifo,
+            injecting: false,
             observer: None,
             reports: Vec::new(),
         }
@@ -269,9 +275,27 @@ impl Core {
         self.task_counter = 0;
         self.iteration = 0;
         self.budget = None;
-        self.scheduler = Box::new(Fifo);
+        self.set_scheduler(Box::new(Fifo));
         self.observer = None;
         self.reports.clear();
+    }
+
+    /// Installs a scheduler.
+    pub(crate) fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
+        self.level = scheduler.level();
+        self.injecting = scheduler.injects();
+        self.scheduler = scheduler;
+    }
+
+    /// The order in which to iterate `items` at a set-iteration `site` (semantics 2.11): the
+    /// pinned order, or the scheduler's permutation from level 1 on.
+    pub(crate) fn set_order<T: Copy>(&mut self, site: SetSite, items: &[T]) -> Vec<T> {
+        if self.level < Level::Ties || items.len() < 2 {
+            return items.to_vec();
+        }
+        let order = self.scheduler.order_set(site, items.len());
+        debug_assert_eq!(order.len(), items.len(), "order_set returns a permutation");
+        order.into_iter().map(|i| items[i]).collect()
     }
 
     /// `call_soon` of an internal entry.

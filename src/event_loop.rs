@@ -22,7 +22,7 @@ use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
 use crate::handle::{Handle, TimerHandle};
 use crate::observe::{HandleKind, Observer};
-use crate::schedule::{Candidate, Lane, Scheduler};
+use crate::schedule::{Candidate, Lane, Level, Scheduler};
 use crate::task::Task;
 
 /// Why a run stopped without an outcome.
@@ -143,7 +143,7 @@ impl EventLoop {
 
     /// Replaces the scheduling policy (default: [`crate::schedule::Fifo`]).
     pub fn set_scheduler(&self, scheduler: Box<dyn Scheduler>) {
-        self.with(|c| c.scheduler = scheduler);
+        self.with(|c| c.set_scheduler(scheduler));
     }
 
     /// Installs (or removes) the observer.
@@ -382,20 +382,24 @@ impl Core {
             return Err(RunError::BudgetExhausted(self.stall()));
         }
         self.purge_cancelled_timers();
-        if self.ready.is_empty() && !self.stopping {
+        if !self.stopping {
             match self.heap.peek() {
-                None => return Err(RunError::Deadlock(self.stall())),
-                Some(head) => self.now = self.now.max(head.when),
+                None if self.ready.is_empty() => return Err(RunError::Deadlock(self.stall())),
+                None => {}
+                Some(head) if self.ready.is_empty() => self.now = self.now.max(head.when),
+                Some(head) => {
+                    if self.level == Level::Timing
+                        && head.when > self.now
+                        && self
+                            .scheduler
+                            .advance_early(self.now, head.when, self.ready.len())
+                    {
+                        self.now = head.when;
+                    }
+                }
             }
         }
-        while let Some(head) = self.heap.peek() {
-            if head.when > self.now {
-                break;
-            }
-            self.heap.pop();
-            self.timers[head.timer as usize].scheduled = false;
-            self.ready.push_back(Entry::Timer(head.timer));
-        }
+        self.move_due_timers();
         self.iteration += 1;
         let batch = self.ready.len();
         tracing::trace!(target: "aiosim", iteration = self.iteration, now = self.now, batch, "iteration");
@@ -403,6 +407,46 @@ impl Core {
             obs.iteration(self.iteration, self.now, batch);
         }
         Ok(batch)
+    }
+
+    /// Step (5): due timers, in heap order, to the back of the ready queue. At level 3 the
+    /// scheduler may keep some of them in the heap for a later iteration.
+    fn move_due_timers(&mut self) {
+        let mut take = usize::MAX;
+        if self.level == Level::Timing {
+            let due = self.count_due();
+            if due > 0 {
+                let ready = self.ready.len();
+                take = self.scheduler.take_due(self.now, due, ready).min(due);
+                if ready == 0 {
+                    take = take.max(1);
+                }
+            }
+        }
+        while take > 0
+            && let Some(head) = self.heap.peek()
+            && head.when <= self.now
+        {
+            self.heap.pop();
+            self.timers[head.timer as usize].scheduled = false;
+            self.ready.push_back(Entry::Timer(head.timer));
+            take -= 1;
+        }
+    }
+
+    /// How many timers are due now (a walk over the heap's due subtree).
+    fn count_due(&self) -> usize {
+        let items = self.heap.as_slice();
+        let mut stack = vec![0usize];
+        let mut n = 0;
+        while let Some(i) = stack.pop() {
+            if i < items.len() && items[i].when <= self.now {
+                n += 1;
+                stack.push(2 * i + 1);
+                stack.push(2 * i + 2);
+            }
+        }
+        n
     }
 
     /// Step (1): rebuild when more than half of over 100 timers are cancelled, else pop
@@ -435,21 +479,31 @@ impl Core {
 
     /// Takes the next entry of the batch (`remaining` entries of it are still queued).
     fn next_entry(&mut self, remaining: usize) -> Entry {
-        if remaining > 1 && !self.scheduler.is_fifo() {
+        if remaining > 1 && self.level > Level::Fifo {
             let eligible = self.eligible(remaining);
             if eligible.len() > 1 {
                 let pick = self.scheduler.pick(self.iteration, self.now, &eligible);
                 let index = eligible[pick.min(eligible.len() - 1)].fifo_index;
                 return self.ready.remove(index).expect("index within the batch");
             }
-            if let Some(only) = eligible.first() {
-                return self
-                    .ready
-                    .remove(only.fifo_index)
-                    .expect("index within the batch");
-            }
         }
         self.ready.pop_front().expect("the batch is not empty")
+    }
+
+    /// Cancels a task chosen by the scheduler, if it injects one before this handle.
+    fn maybe_inject(&mut self) {
+        let pending: Vec<u32> = (0..self.tasks.len() as TaskId)
+            .filter(|&t| !self.is_done(self.task(t).fut))
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        if let Some(inj) = self.scheduler.inject(self.iteration, self.now, &pending)
+            && pending.contains(&inj.task)
+        {
+            tracing::debug!(target: "aiosim", task = inj.task, msg = inj.msg.as_deref(), "injected cancel");
+            self.task_cancel(inj.task, inj.msg);
+        }
     }
 
     fn lane_of(&self, e: &Entry) -> Lane {
@@ -463,24 +517,34 @@ impl Core {
         }
     }
 
-    /// The first entry of every lane among the first `remaining` queued entries; among timers,
-    /// only those with the earliest remaining deadline (P6).
+    /// The entries that may run next. Level 1: only a run of equal-deadline timers at the
+    /// front offers a choice. Level 2 and up: the first entry of every lane; among timers,
+    /// those with the earliest remaining deadline (P6).
     fn eligible(&self, remaining: usize) -> Vec<Candidate> {
+        let batch = self.ready.iter().take(remaining);
+        if self.level == Level::Ties {
+            let front = match self.ready.front() {
+                Some(e @ Entry::Timer(_)) => self.lane_of(e),
+                _ => return Vec::new(),
+            };
+            return batch
+                .enumerate()
+                .filter(|(_, e)| self.lane_of(e) == front)
+                .map(|(fifo_index, _)| Candidate {
+                    lane: front,
+                    fifo_index,
+                })
+                .collect();
+        }
         let mut out: Vec<Candidate> = Vec::new();
         let mut min_timer = u64::MAX;
-        for (i, e) in self.ready.iter().take(remaining).enumerate() {
+        for (fifo_index, e) in batch.enumerate() {
             let lane = self.lane_of(e);
             if let Lane::Timer(when) = lane {
                 min_timer = min_timer.min(when);
-                out.push(Candidate {
-                    lane,
-                    fifo_index: i,
-                });
+                out.push(Candidate { lane, fifo_index });
             } else if !out.iter().any(|c| c.lane == lane) {
-                out.push(Candidate {
-                    lane,
-                    fifo_index: i,
-                });
+                out.push(Candidate { lane, fifo_index });
             }
         }
         out.retain(|c| !matches!(c.lane, Lane::Timer(w) if w != min_timer));
@@ -581,6 +645,9 @@ fn run_once() -> Result<(), RunError> {
     let batch = with_core(Core::prepare_iteration)?;
     for remaining in (1..=batch).rev() {
         match with_core(|c| {
+            if c.injecting {
+                c.maybe_inject();
+            }
             let entry = c.next_entry(remaining);
             c.dispatch(entry)
         }) {

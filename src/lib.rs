@@ -59,7 +59,7 @@ pub use crate::gather::{gather, gather_outcomes, gather_return_exceptions};
 pub use crate::handle::{Handle, TimerHandle};
 pub use crate::observe::{HandleKind, Observer};
 pub use crate::runner::run;
-pub use crate::schedule::{Candidate, Fifo, Lane, Scheduler};
+pub use crate::schedule::{Candidate, Fifo, Injection, Lane, Level, Scheduler, SetSite};
 pub use crate::shield::shield;
 pub use crate::sleep::{Sleep, sleep, sleep_with};
 pub use crate::task::{Task, TaskRef, all_tasks, create_task, create_task_named, current_task};

@@ -9,7 +9,8 @@ use crate::event_loop::{EventLoop, RunError};
 use crate::exception::Exception;
 use crate::future::FutureRef;
 use crate::gather::gather_outcomes;
-use crate::task::{TaskRef, all_tasks};
+use crate::schedule::SetSite;
+use crate::task::{TaskRef, all_tasks_in};
 
 /// `asyncio.run(main)`: runs `main` as a task on a new loop and shuts the loop down.
 ///
@@ -47,7 +48,8 @@ pub fn shutdown(event_loop: &EventLoop) -> Result<(), RunError> {
 /// cancelled nor awaited (RUN-5). Errors other than cancellation go to the exception handler
 /// (RUN-4).
 fn cancel_leftovers(event_loop: &EventLoop) -> Result<(), RunError> {
-    let leftovers: Vec<TaskRef> = all_tasks();
+    let leftovers: Vec<TaskRef> =
+        crate::core::with_core(|c| c.set_order(SetSite::ShutdownCancel, &all_tasks_in(c)));
     if leftovers.is_empty() {
         return Ok(());
     }

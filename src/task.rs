@@ -435,13 +435,15 @@ pub fn current_task() -> Option<TaskRef> {
 
 /// `asyncio.all_tasks()`: the tasks of the loop that are not done, in creation order.
 pub fn all_tasks() -> Vec<TaskRef> {
-    with_core(|c| {
-        (0..c.tasks.len() as TaskId)
-            .filter(|&t| c.fut(c.task(t).fut).state == FutState::Pending)
-            .map(|id| TaskRef {
-                id,
-                loop_id: c.loop_id,
-            })
-            .collect()
-    })
+    with_core(|c| all_tasks_in(c))
+}
+
+pub(crate) fn all_tasks_in(c: &Core) -> Vec<TaskRef> {
+    (0..c.tasks.len() as TaskId)
+        .filter(|&t| c.fut(c.task(t).fut).state == FutState::Pending)
+        .map(|id| TaskRef {
+            id,
+            loop_id: c.loop_id,
+        })
+        .collect()
 }

@@ -16,6 +16,7 @@ use crate::await_point::AwaitOutcome;
 use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, TaskId, with_core};
 use crate::exception::Exception;
 use crate::future::FutureRef;
+use crate::schedule::SetSite;
 use crate::task::{Task, spawn};
 
 /// The message of the group's `ExceptionGroup` (TG-3).
@@ -33,10 +34,11 @@ struct Group {
 }
 
 impl Group {
-    /// `_abort`: cancel every unfinished child, in spawn order (TG-9 as pinned).
+    /// `_abort`: cancel every unfinished child, in spawn order (TG-9 as pinned; an exploring
+    /// scheduler may choose another order).
     fn abort(&self, core: &mut Core) {
         self.aborting.set(true);
-        let children = self.tasks.borrow().clone();
+        let children = core.set_order(SetSite::GroupAbort, &self.tasks.borrow());
         for t in children {
             if !core.is_done(core.task(t).fut) {
                 core.task_cancel(t, None);
