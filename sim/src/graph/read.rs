@@ -24,9 +24,9 @@ use super::json::Json;
 use super::path::{Segment, render_segments};
 
 /// Objects and arrays may nest this many levels deep (the top-level value is level 1).
-pub(crate) const MAX_NESTING: usize = 1000;
+const MAX_NESTING: usize = 1000;
 /// Longest string, in code points.
-pub(crate) const MAX_STRING_CHARS: usize = 1024;
+const MAX_STRING_CHARS: usize = 1024;
 
 /// With the `arbitrary_precision` feature, `serde_json` passes a number that fits neither
 /// `u64` nor `i64` (and `-0`) to the visitor as a one-member map whose key is this token and
@@ -58,7 +58,10 @@ pub(crate) fn read_json(bytes: &[u8]) -> Result<Json, GraphError> {
     .deserialize(&mut de)
     .and_then(|()| de.end());
     match read {
-        Ok(()) => Ok(reader.values.pop().unwrap_or(Json::Null)),
+        Ok(()) => {
+            debug_assert_eq!(reader.values.len(), 1, "one document value is left");
+            Ok(reader.values.pop().unwrap_or(Json::Null))
+        }
         Err(error) => Err(match reader.problem.take() {
             Some(problem) => problem.into_error(&error),
             None => syntax_error(&error),
@@ -110,6 +113,8 @@ struct Problem {
     reversed_path: Vec<OwnedSegment>,
 }
 
+/// A path segment owned by the reader (the tree a [`Segment`] would borrow from is not built
+/// yet when a problem is found).
 enum OwnedSegment {
     Key(String),
     Index(usize),
@@ -157,6 +162,7 @@ impl Reader {
         Ok(())
     }
 
+    /// Refuses a string (or key: `what`) of more than 1024 code points.
     fn check_string<E: de::Error>(&mut self, s: &str, what: &str) -> Result<(), E> {
         // A string of at most 1024 bytes cannot have more than 1024 code points.
         if s.len() > MAX_STRING_CHARS && s.chars().count() > MAX_STRING_CHARS {
@@ -165,6 +171,54 @@ impl Reader {
                 s.chars().count()
             )));
         }
+        Ok(())
+    }
+
+    /// Reads the next key of an object, checks it and adds it to `keys`; false at the end of
+    /// the object. The object's nesting level opens with its first key. A number that
+    /// reached us as a map is refused here.
+    fn key<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        keys: &mut KeySet,
+    ) -> Result<bool, A::Error> {
+        let key = match map.next_key_seed(KeySeed)? {
+            None => return Ok(false),
+            Some(Key::NumberText) => {
+                let text: String = map.next_value()?;
+                return Err(self.fail(number_problem(&text)));
+            }
+            Some(Key::Member(key)) => key,
+        };
+        if keys.keys.is_empty() {
+            self.enter()?;
+        }
+        self.check_string(&key, "object key")?;
+        keys.insert(key)
+            .map_err(|key| self.fail(format!("duplicate key {key:?}")))?;
+        Ok(true)
+    }
+
+    /// Replaces the elements of the array that started at `start` by the array itself.
+    fn close_array(&mut self, start: usize) {
+        let items = self.values.split_off(start);
+        self.values.push(Json::Array(items));
+        self.depth -= 1;
+    }
+
+    /// Replaces the member values of the object that started at `start` by the object
+    /// itself (an empty object opens its nesting level only now).
+    fn close_object<E: de::Error>(&mut self, start: usize, keys: KeySet) -> Result<(), E> {
+        if keys.keys.is_empty() {
+            self.enter()?;
+        }
+        let members = keys
+            .keys
+            .into_iter()
+            .zip(self.values.drain(start..))
+            .collect();
+        self.values.push(Json::Object(members));
+        self.depth -= 1;
         Ok(())
     }
 }
@@ -253,11 +307,11 @@ impl<'de> Visitor<'de> for Node<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let start = self.reader.values.len();
         let mut keys = KeySet::default();
-        while let Some(key) = self.reader.key(&mut map, &mut keys)? {
+        while self.reader.key(&mut map, &mut keys)? {
             map.next_value_seed(Node {
                 reader: &mut *self.reader,
             })
-            .map_err(|error| self.reader.pass_up(OwnedSegment::Key(key), error))?;
+            .map_err(|error| self.reader.pass_up(keys.last_segment(), error))?;
         }
         self.reader.close_object(start, keys)
     }
@@ -272,69 +326,29 @@ struct KeySet {
 }
 
 impl KeySet {
-    /// Adds `key`; false if the object already has it.
-    fn insert(&mut self, key: &str) -> bool {
-        let fresh = match &mut self.hashed {
-            Some(hashed) => hashed.insert(key.to_owned()),
-            None => !self.keys.iter().any(|k| k == key),
+    /// Adds `key`, unless the object already has it (then gives it back).
+    fn insert(&mut self, key: String) -> Result<(), String> {
+        let fresh = match &self.hashed {
+            Some(hashed) => !hashed.contains(&key),
+            None => !self.keys.contains(&key),
         };
-        if fresh {
-            self.keys.push(key.to_owned());
-            if self.hashed.is_none() && self.keys.len() > LINEAR_KEY_SCAN {
-                self.hashed = Some(self.keys.iter().cloned().collect());
-            }
+        if !fresh {
+            return Err(key);
         }
-        fresh
-    }
-}
-
-impl Reader {
-    /// Reads the next key of an object and checks it; opens the object's nesting level with
-    /// its first key. A number that reached us as a map is refused here.
-    fn key<'de, A: MapAccess<'de>>(
-        &mut self,
-        map: &mut A,
-        keys: &mut KeySet,
-    ) -> Result<Option<String>, A::Error> {
-        let key = match map.next_key_seed(KeySeed)? {
-            None => return Ok(None),
-            Some(Key::NumberText) => {
-                let text: String = map.next_value()?;
-                return Err(self.fail(number_problem(&text)));
-            }
-            Some(Key::Member(key)) => key,
-        };
-        if keys.keys.is_empty() {
-            self.enter()?;
+        if let Some(hashed) = &mut self.hashed {
+            hashed.insert(key.clone());
+        } else if self.keys.len() == LINEAR_KEY_SCAN {
+            let mut hashed: HashSet<String> = self.keys.iter().cloned().collect();
+            hashed.insert(key.clone());
+            self.hashed = Some(hashed);
         }
-        self.check_string(&key, "object key")?;
-        if !keys.insert(&key) {
-            return Err(self.fail(format!("duplicate key {key:?}")));
-        }
-        Ok(Some(key))
-    }
-
-    /// Replaces the elements of the array that started at `start` by the array itself.
-    fn close_array(&mut self, start: usize) {
-        let items = self.values.split_off(start);
-        self.values.push(Json::Array(items));
-        self.depth -= 1;
-    }
-
-    /// Replaces the member values of the object that started at `start` by the object
-    /// itself (an empty object opens its nesting level only now).
-    fn close_object<E: de::Error>(&mut self, start: usize, keys: KeySet) -> Result<(), E> {
-        if keys.keys.is_empty() {
-            self.enter()?;
-        }
-        let members = keys
-            .keys
-            .into_iter()
-            .zip(self.values.drain(start..))
-            .collect();
-        self.values.push(Json::Object(members));
-        self.depth -= 1;
+        self.keys.push(key);
         Ok(())
+    }
+
+    /// The path segment of the member being read (the last key added).
+    fn last_segment(&self) -> OwnedSegment {
+        OwnedSegment::Key(self.keys.last().cloned().unwrap_or_default())
     }
 }
 

@@ -93,7 +93,7 @@ fn expectation(json: &Json, path: &JsonPath<'_>, names: &Names) -> Result<Expect
     only_keys(members, path, form.keys(), "this form of expectation")?;
     let field = |key: &str| required(members, path, key, "an expectation");
     let task = || -> Result<TaskRef, GraphError> {
-        names.task(field("task")?, &path.key("task"), "an expectation")
+        names.task(field("task")?, &path.key("task"), "the expectation's task")
     };
     Ok(match form {
         Form::End => Expectation::End {

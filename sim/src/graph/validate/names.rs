@@ -70,8 +70,8 @@ impl Names {
         &self.futures
     }
 
-    /// Resolves a reference that may name a task or a future. `what` says which op or key
-    /// holds it, for messages.
+    /// Resolves a reference that may name a task or a future. `what` names what holds the
+    /// reference (an op keyword, say), for messages.
     pub(super) fn any(
         &self,
         json: &Json,
@@ -82,7 +82,7 @@ impl Names {
         self.lookup.get(name).cloned().ok_or_else(|| {
             fail(
                 path,
-                format!("{what}: {name:?} is neither a task nor a future of this document"),
+                format!("{name:?} is neither a task nor a future of this document"),
             )
         })
     }
@@ -103,7 +103,7 @@ impl Names {
             )),
             None => Err(fail(
                 path,
-                format!("{what}: {name:?} is not a task of this document"),
+                format!("{name:?} is not a task of this document"),
             )),
         }
     }
@@ -124,9 +124,7 @@ impl Names {
             )),
             None => Err(fail(
                 path,
-                format!(
-                    "{what}: {name:?} is not a future of this document (no future op creates it)"
-                ),
+                format!("{name:?} is not a future of this document (no future op creates it)"),
             )),
         }
     }

@@ -251,9 +251,8 @@ impl<'n> OpReader<'n> {
         }
         let main_path = path.key(keyword);
         let main = required(members, path, keyword, "an op")?;
-        let op_name = format!("{keyword} op");
         Ok(match kind {
-            Kind::Spawn => Op::Spawn(self.names.task(main, &main_path, &op_name)?),
+            Kind::Spawn => Op::Spawn(self.names.task(main, &main_path, keyword)?),
             Kind::Sleep => Op::Sleep(ticks(main, &main_path, "duration")?),
             Kind::Await => Op::Await(self.awaited(main, &main_path, keyword, true)?),
             Kind::Gather => Op::Gather {
@@ -293,7 +292,7 @@ impl<'n> OpReader<'n> {
                 timeout: optional_timeout(members, path)?,
             },
             Kind::Cancel => Op::Cancel {
-                target: self.names.any(main, &main_path, &op_name)?,
+                target: self.names.any(main, &main_path, keyword)?,
                 msg: match member(members, "msg") {
                     Some(msg) => string_or_null(msg, &path.key("msg"), "cancel msg")?,
                     None => None,
@@ -327,7 +326,7 @@ impl<'n> OpReader<'n> {
             )?),
             Kind::Future => {
                 let future_name = name(main, &main_path, "future name")?;
-                match self.names.any(main, &main_path, &op_name)? {
+                match self.names.any(main, &main_path, keyword)? {
                     Ref::Future(future) => Op::Future(future),
                     Ref::Task(_) => {
                         return Err(fail(
@@ -341,21 +340,21 @@ impl<'n> OpReader<'n> {
                 }
             }
             Kind::SetResult => Op::SetResult {
-                future: self.names.future(main, &main_path, &op_name)?,
+                future: self.names.future(main, &main_path, keyword)?,
                 value: value(
                     required(members, path, "value", "a set_result op")?,
                     &path.key("value"),
                 )?,
             },
             Kind::SetException => Op::SetException {
-                future: self.names.future(main, &main_path, &op_name)?,
+                future: self.names.future(main, &main_path, keyword)?,
                 exc: exception(
                     required(members, path, "exc", "a set_exception op")?,
                     &path.key("exc"),
                 )?,
             },
             Kind::AddDoneCallback => Op::AddDoneCallback {
-                target: self.names.any(main, &main_path, &op_name)?,
+                target: self.names.any(main, &main_path, keyword)?,
                 label: name(
                     required(members, path, "label", "an add_done_callback op")?,
                     &path.key("label"),
@@ -363,10 +362,10 @@ impl<'n> OpReader<'n> {
                 )?
                 .into(),
             },
-            Kind::Done => Op::Done(self.names.any(main, &main_path, &op_name)?),
-            Kind::Cancelled => Op::Cancelled(self.names.any(main, &main_path, &op_name)?),
-            Kind::Cancelling => Op::Cancelling(self.names.task(main, &main_path, &op_name)?),
-            Kind::Uncancel => Op::Uncancel(self.names.task(main, &main_path, &op_name)?),
+            Kind::Done => Op::Done(self.names.any(main, &main_path, keyword)?),
+            Kind::Cancelled => Op::Cancelled(self.names.any(main, &main_path, keyword)?),
+            Kind::Cancelling => Op::Cancelling(self.names.task(main, &main_path, keyword)?),
+            Kind::Uncancel => Op::Uncancel(self.names.task(main, &main_path, keyword)?),
         })
     }
 
@@ -464,7 +463,7 @@ impl<'n> OpReader<'n> {
         keyword: &str,
         edge: bool,
     ) -> Result<Ref, GraphError> {
-        let target = self.names.any(json, path, &format!("{keyword} op"))?;
+        let target = self.names.any(json, path, keyword)?;
         if let Ref::Task(task) = &target {
             if task.index == self.task {
                 return Err(fail(
