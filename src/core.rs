@@ -115,7 +115,7 @@ pub(crate) struct FutSlot {
     /// and then forgotten (TASK-14c).
     pub saved_cancel: Option<Exception>,
     /// Done-callbacks in registration order; emptied when the future completes (FUT-7).
-    pub callbacks: Vec<DoneCb>,
+    pub callbacks: crate::callbacks::CallbackList,
     /// Whether the exception has been retrieved (else it is reported when the loop closes).
     pub retrieved: bool,
     pub kind: FutKind,
@@ -217,7 +217,8 @@ pub(crate) struct Core {
     pub iteration: u64,
     /// Maximum number of iterations, if limited.
     pub budget: Option<u64>,
-    pub scheduler: Box<dyn Scheduler>,
+    /// The scheduler; `None` is CPython's order (what [`Fifo`] does).
+    pub scheduler: Option<Box<dyn Scheduler>>,
     /// The installed scheduler's level, read once (the FIFO fast path tests only this).
     pub level: Level,
     /// Whether the scheduler injects cancellations.
@@ -227,13 +228,13 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    fn new() -> Core {
+    const fn new() -> Core {
         Core {
             loop_id: 0,
             open: false,
             now: 0,
             ready: VecDeque::new(),
-            heap: TimerHeap::default(),
+            heap: TimerHeap::new(),
             timers: Vec::new(),
             soons: Vec::new(),
             futs: Vec::new(),
@@ -247,7 +248,7 @@ impl Core {
             task_counter: 0,
             iteration: 0,
             budget: None,
-            scheduler: Box::new(Fifo),
+            scheduler: None,
             level: Level::Fifo,
             injecting: false,
             observer: None,
@@ -275,7 +276,9 @@ impl Core {
         self.task_counter = 0;
         self.iteration = 0;
         self.budget = None;
-        self.set_scheduler(Box::new(Fifo));
+        self.scheduler = None;
+        self.level = Level::Fifo;
+        self.injecting = false;
         self.observer = None;
         self.reports.clear();
     }
@@ -284,7 +287,14 @@ impl Core {
     pub(crate) fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
         self.level = scheduler.level();
         self.injecting = scheduler.injects();
-        self.scheduler = scheduler;
+        self.scheduler = Some(scheduler);
+    }
+
+    /// The installed scheduler (only asked from level 1 on, so one is installed).
+    pub(crate) fn scheduler(&mut self) -> &mut dyn Scheduler {
+        self.scheduler
+            .get_or_insert_with(|| Box::new(Fifo))
+            .as_mut()
     }
 
     /// The order in which to iterate `items` at a set-iteration `site` (semantics 2.11): the
@@ -293,7 +303,7 @@ impl Core {
         if self.level < Level::Ties || items.len() < 2 {
             return items.to_vec();
         }
-        let order = self.scheduler.order_set(site, items.len());
+        let order = self.scheduler().order_set(site, items.len());
         debug_assert_eq!(order.len(), items.len(), "order_set returns a permutation");
         order.into_iter().map(|i| items[i]).collect()
     }
@@ -323,7 +333,7 @@ impl Core {
 }
 
 thread_local! {
-    static CORE: RefCell<Core> = RefCell::new(Core::new());
+    static CORE: RefCell<Core> = const { RefCell::new(Core::new()) };
 }
 
 /// Runs `f` on the open loop of this thread.

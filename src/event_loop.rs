@@ -281,11 +281,10 @@ impl EventLoop {
             c.running = true;
         });
         let result = loop {
-            if let Err(e) = run_once() {
-                break Err(e);
-            }
-            if self.with(|c| c.stopping) {
-                break Ok(());
+            match run_once() {
+                Err(e) => break Err(e),
+                Ok(true) => break Ok(()),
+                Ok(false) => {}
             }
         };
         self.with(|c| {
@@ -388,12 +387,10 @@ impl Core {
                 None => {}
                 Some(head) if self.ready.is_empty() => self.now = self.now.max(head.when),
                 Some(head) => {
-                    if self.level == Level::Timing
-                        && head.when > self.now
-                        && self
-                            .scheduler
-                            .advance_early(self.now, head.when, self.ready.len())
-                    {
+                    if self.level == Level::Timing && head.when > self.now && {
+                        let (now, ready) = (self.now, self.ready.len());
+                        self.scheduler().advance_early(now, head.when, ready)
+                    } {
                         self.now = head.when;
                     }
                 }
@@ -417,7 +414,8 @@ impl Core {
             let due = self.count_due();
             if due > 0 {
                 let ready = self.ready.len();
-                take = self.scheduler.take_due(self.now, due, ready).min(due);
+                let now = self.now;
+                take = self.scheduler().take_due(now, due, ready).min(due);
                 if ready == 0 {
                     take = take.max(1);
                 }
@@ -482,7 +480,8 @@ impl Core {
         if remaining > 1 && self.level > Level::Fifo {
             let eligible = self.eligible(remaining);
             if eligible.len() > 1 {
-                let pick = self.scheduler.pick(self.iteration, self.now, &eligible);
+                let (iteration, now) = (self.iteration, self.now);
+                let pick = self.scheduler().pick(iteration, now, &eligible);
                 let index = eligible[pick.min(eligible.len() - 1)].fifo_index;
                 return self.ready.remove(index).expect("index within the batch");
             }
@@ -498,7 +497,8 @@ impl Core {
         if pending.is_empty() {
             return;
         }
-        if let Some(inj) = self.scheduler.inject(self.iteration, self.now, &pending)
+        let (iteration, now) = (self.iteration, self.now);
+        if let Some(inj) = self.scheduler().inject(iteration, now, &pending)
             && pending.contains(&inj.task)
         {
             tracing::debug!(target: "aiosim", task = inj.task, msg = inj.msg.as_deref(), "injected cancel");
@@ -630,6 +630,7 @@ impl Core {
             Entry::Done(f, DoneCb::User(_)) => HandleKind::UserDone { future: *f },
             Entry::Timer(id) => HandleKind::Timer {
                 timer: *id,
+                when: self.timers[*id as usize].when,
                 cancelled: self.timers[*id as usize].cancelled,
             },
             Entry::Soon(id) => HandleKind::Soon {
@@ -640,8 +641,8 @@ impl Core {
     }
 }
 
-/// One loop iteration (`_run_once`).
-fn run_once() -> Result<(), RunError> {
+/// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.
+fn run_once() -> Result<bool, RunError> {
     let batch = with_core(Core::prepare_iteration)?;
     for remaining in (1..=batch).rev() {
         match with_core(|c| {
@@ -652,19 +653,16 @@ fn run_once() -> Result<(), RunError> {
             c.dispatch(entry)
         }) {
             Action::Nothing => {}
-            Action::Poll(t, body) => poll_step(t, body),
+            Action::Poll(t, mut body) => {
+                let poll = body.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                let finished = with_core(|c| c.end_step(t, body, poll));
+                drop(finished);
+            }
             Action::User(f) => f(),
             Action::UserDone(cb, fut) => cb(fut),
         }
     }
-    Ok(())
-}
-
-/// Polls a task body once with the core released, then finishes the step.
-fn poll_step(t: TaskId, mut body: Body) {
-    let poll = body.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-    let finished = with_core(|c| c.end_step(t, body, poll));
-    drop(finished);
+    Ok(with_core(|c| c.stopping))
 }
 
 /// `loop.call_soon(f)` on the loop of this thread (LOOP-1).

@@ -14,6 +14,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::Awaiting;
+use crate::callbacks::CallbackList;
 use crate::core::{
     Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, UserDoneFn, with_core, with_loop,
 };
@@ -32,7 +33,7 @@ impl Core {
             exc: None,
             cancel_msg: None,
             saved_cancel: None,
-            callbacks: Vec::new(),
+            callbacks: CallbackList::Empty,
             retrieved: false,
             kind,
         });
@@ -57,9 +58,8 @@ impl Core {
     /// Queues every callback of `f` in registration order and clears the list (FUT-7).
     fn schedule_callbacks(&mut self, f: FutId) {
         let callbacks = std::mem::take(&mut self.fut_mut(f).callbacks);
-        for cb in callbacks {
-            self.ready.push_back(Entry::Done(f, cb));
-        }
+        let ready = &mut self.ready;
+        callbacks.drain(|cb| ready.push_back(Entry::Done(f, cb)));
     }
 
     /// `Future.set_result` (FUT-3: `InvalidStateError` when done).
@@ -130,10 +130,7 @@ impl Core {
         f: FutId,
         is_it: impl Fn(&DoneCb) -> bool,
     ) -> usize {
-        let list = &mut self.fut_mut(f).callbacks;
-        let before = list.len();
-        list.retain(|cb| !is_it(cb));
-        before - list.len()
+        self.fut_mut(f).callbacks.remove(is_it)
     }
 
     /// `_make_cancelled_error`: the saved `CancelledError` once, then fresh ones built from the

@@ -23,6 +23,11 @@ pub struct TimerHeap {
 }
 
 impl TimerHeap {
+    /// An empty heap.
+    pub const fn new() -> TimerHeap {
+        TimerHeap { items: Vec::new() }
+    }
+
     /// Number of entries (cancelled ones included).
     pub fn len(&self) -> usize {
         self.items.len()

@@ -41,6 +41,8 @@ pub enum HandleKind {
     Timer {
         /// Timer index.
         timer: u32,
+        /// Its deadline.
+        when: u64,
         /// Whether it was cancelled (then it is skipped, LOOP-3).
         cancelled: bool,
     },

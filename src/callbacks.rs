@@ -1,0 +1,61 @@
+//! A future's done-callback list, with its first entry stored inline.
+//!
+//! Most futures (a `sleep`'s, a task awaited once) get exactly one callback, so the list only
+//! allocates from the second registration on.
+
+use crate::core::DoneCb;
+
+/// Done-callbacks in registration order (FUT-7).
+#[derive(Default)]
+pub(crate) enum CallbackList {
+    /// No callback.
+    #[default]
+    Empty,
+    /// One callback, inline.
+    One(DoneCb),
+    /// Two or more.
+    Many(Vec<DoneCb>),
+}
+
+impl CallbackList {
+    /// Appends a callback.
+    pub(crate) fn push(&mut self, cb: DoneCb) {
+        *self = match std::mem::take(self) {
+            CallbackList::Empty => CallbackList::One(cb),
+            CallbackList::One(first) => CallbackList::Many(vec![first, cb]),
+            CallbackList::Many(mut all) => {
+                all.push(cb);
+                CallbackList::Many(all)
+            }
+        };
+    }
+
+    /// Removes every callback for which `matches` is true; returns how many (FUT-9).
+    pub(crate) fn remove(&mut self, matches: impl Fn(&DoneCb) -> bool) -> usize {
+        match self {
+            CallbackList::Empty => 0,
+            CallbackList::One(cb) => {
+                if matches(cb) {
+                    *self = CallbackList::Empty;
+                    1
+                } else {
+                    0
+                }
+            }
+            CallbackList::Many(all) => {
+                let before = all.len();
+                all.retain(|cb| !matches(cb));
+                before - all.len()
+            }
+        }
+    }
+
+    /// Calls `f` on every callback in order, emptying the list.
+    pub(crate) fn drain(self, mut f: impl FnMut(DoneCb)) {
+        match self {
+            CallbackList::Empty => {}
+            CallbackList::One(cb) => f(cb),
+            CallbackList::Many(all) => all.into_iter().for_each(f),
+        }
+    }
+}
