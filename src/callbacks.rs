@@ -55,7 +55,12 @@ impl CallbackList {
         match self {
             CallbackList::Empty => {}
             CallbackList::One(cb) => f(cb),
-            CallbackList::Many(all) => all.into_iter().for_each(f),
+            CallbackList::Many(mut all) => {
+                if crate::mutation::active(crate::mutation::Mutation::CallbacksReversed) {
+                    all.reverse();
+                }
+                all.into_iter().for_each(f)
+            }
         }
     }
 }

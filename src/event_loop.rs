@@ -385,15 +385,16 @@ impl Core {
             match self.heap.peek() {
                 None if self.ready.is_empty() => return Err(RunError::Deadlock(self.stall())),
                 None => {}
-                Some(head) if self.ready.is_empty() => self.now = self.now.max(head.when),
-                Some(head) => {
-                    if self.level == Level::Timing && head.when > self.now && {
-                        let (now, ready) = (self.now, self.ready.len());
-                        self.scheduler().advance_early(now, head.when, ready)
-                    } {
+                Some(head) if self.ready.is_empty() => {
+                    self.now = self.now.max(head.when.saturating_sub(early_by()))
+                }
+                Some(head) if self.level == Level::Timing && head.when > self.now => {
+                    let (now, ready) = (self.now, self.ready.len());
+                    if self.scheduler().advance_early(now, head.when, ready) {
                         self.now = head.when;
                     }
                 }
+                Some(_) => {}
             }
         }
         self.move_due_timers();
@@ -423,7 +424,7 @@ impl Core {
         }
         while take > 0
             && let Some(head) = self.heap.peek()
-            && head.when <= self.now
+            && head.when <= self.now + early_by()
         {
             self.heap.pop();
             self.timers[head.timer as usize].scheduled = false;
@@ -639,6 +640,13 @@ impl Core {
             },
         }
     }
+}
+
+/// How many ticks early timers fire: 0, or 1 under a deliberate defect.
+fn early_by() -> u64 {
+    u64::from(crate::mutation::active(
+        crate::mutation::Mutation::TimerOneTickEarly,
+    ))
 }
 
 /// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.

@@ -222,6 +222,11 @@ impl FutureRef {
         with_loop(self.loop_id, |core| f(core, self.id))
     }
 
+    /// The future's index in its loop, in creation order (stable for a given run).
+    pub fn index(self) -> u32 {
+        self.id
+    }
+
     /// The state (FUT-1).
     pub fn state(self) -> State {
         self.with(|c, f| c.fut(f).state.into())

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, with_core};
 use crate::exception::Exception;
 use crate::future::{Awaitable, Future, FutureRef};
+use crate::mutation::{self, Mutation};
 
 /// The shared state of a gather: its children (duplicates included, in argument order) and
 /// its outer future.
@@ -48,6 +49,8 @@ struct DoneCallback<T> {
     read: fn(&Core, FutId) -> T,
     distinct: usize,
     finished: Cell<usize>,
+    /// Children in the order their callbacks ran (only read by a deliberate defect).
+    completion_order: std::cell::RefCell<Vec<FutId>>,
     return_exceptions: bool,
     _t: std::marker::PhantomData<fn() -> T>,
 }
@@ -73,12 +76,13 @@ impl<T: Clone + 'static> DoneCallback<T> {
     }
 
     fn complete(&self, core: &mut Core, outer: FutId) {
-        let results: Vec<Result<T, Exception>> = self
-            .shared
-            .children
-            .iter()
-            .map(|&c| self.entry(core, c))
-            .collect();
+        let order: Vec<FutId> = if mutation::active(Mutation::GatherCompletionOrder) {
+            self.completion_order.borrow().clone()
+        } else {
+            self.shared.children.clone()
+        };
+        let results: Vec<Result<T, Exception>> =
+            order.iter().map(|&c| self.entry(core, c)).collect();
         if self.shared.cancel_requested.get() {
             // GATHER-7/8: the cancellation error of the *last* child (graph-format quirk 3).
             let last = *self.shared.children.last().expect("gather has children");
@@ -99,6 +103,7 @@ impl<T: Clone + 'static> DoneCallback<T> {
 impl<T: Clone + 'static> Internal for DoneCallback<T> {
     fn run(self: Rc<Self>, core: &mut Core, fut: FutId) {
         self.finished.set(self.finished.get() + 1);
+        self.completion_order.borrow_mut().push(fut);
         let outer = self.shared.outer.get();
         if core.is_done(outer) {
             // GATHER-4: ignored, but its exception counts as retrieved.
@@ -152,6 +157,7 @@ fn gather_ids<T: Clone + 'static>(
         read,
         distinct: distinct.len(),
         finished: Cell::new(0),
+        completion_order: std::cell::RefCell::new(Vec::new()),
         return_exceptions,
         _t: std::marker::PhantomData,
     });

@@ -40,6 +40,7 @@ pub mod future;
 pub mod gather;
 pub mod handle;
 pub mod heap;
+pub mod mutation;
 pub mod observe;
 pub mod runner;
 pub mod schedule;

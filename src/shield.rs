@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, with_core};
 use crate::future::{Awaitable, Future};
+use crate::mutation::{self, Mutation};
 
 /// `_inner_done_callback`.
 struct InnerDone<T> {
@@ -55,7 +56,12 @@ struct OuterDone {
 }
 
 impl Internal for OuterDone {
-    fn run(self: Rc<Self>, core: &mut Core, _outer: FutId) {
+    fn run(self: Rc<Self>, core: &mut Core, outer: FutId) {
+        if mutation::active(Mutation::ShieldForwardsCancel)
+            && core.fut(outer).state == FutState::Cancelled
+        {
+            core.cancel(self.inner, None);
+        }
         if !core.is_done(self.inner) {
             core.remove_internal(self.inner, &self.inner_cb);
         }

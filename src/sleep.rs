@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use crate::core::{FutId, FutKind, HandleCb, TimerId, with_core};
 use crate::exception::Exception;
+use crate::mutation::{self, Mutation};
 
 enum Phase {
     Start(u64),
@@ -44,6 +45,7 @@ impl<T> StdFuture for Sleep<T> {
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let outcome = with_core(|core| match this.phase {
+            Phase::Start(0) if mutation::active(Mutation::SleepZeroNoYield) => Some(Ok(())),
             Phase::Start(0) => {
                 core.bare_yield();
                 this.phase = Phase::Yielded;

@@ -23,6 +23,7 @@ use crate::core::{
 };
 use crate::exception::Exception;
 use crate::future::{DoneCallback, FutureRef, State};
+use crate::mutation::{self, Mutation};
 
 impl Core {
     /// Creates a task for `body` and queues its first step (TASK-1).
@@ -85,6 +86,9 @@ impl Core {
     pub(crate) fn task_uncancel(&mut self, t: TaskId) -> u32 {
         let slot = self.task_mut(t);
         slot.num_cancels = slot.num_cancels.saturating_sub(1);
+        if slot.num_cancels == 0 && mutation::active(Mutation::UncancelClearsMustCancel) {
+            slot.must_cancel = false;
+        }
         slot.num_cancels
     }
 
@@ -93,7 +97,8 @@ impl Core {
     pub(crate) fn begin_step(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Body> {
         let fut = self.task(t).fut;
         debug_assert!(!self.is_done(fut), "a step of a finished task was queued");
-        if self.task(t).must_cancel {
+        let keep_result = exc.is_none() && mutation::active(Mutation::LateCancelKeepsResult);
+        if self.task(t).must_cancel && !keep_result {
             if !exc.as_ref().is_some_and(Exception::is_cancelled) {
                 exc = Some(self.make_cancelled_error(fut));
             }
@@ -194,6 +199,11 @@ impl Core {
             }
             Ok(value) => self.set_result(fut, value).is_ok(),
             Err(exc) if exc.is_cancelled() => {
+                let exc = if mutation::active(Mutation::CancelMessageLost) {
+                    Exception::cancelled(None)
+                } else {
+                    exc
+                };
                 self.fut_mut(fut).saved_cancel = Some(exc);
                 self.plain_cancel(fut, None)
             }

@@ -16,6 +16,7 @@ use crate::await_point::AwaitOutcome;
 use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, TaskId, with_core};
 use crate::exception::Exception;
 use crate::future::FutureRef;
+use crate::mutation::{self, Mutation};
 use crate::schedule::SetSite;
 use crate::task::{Task, spawn};
 
@@ -38,6 +39,9 @@ impl Group {
     /// scheduler may choose another order).
     fn abort(&self, core: &mut Core) {
         self.aborting.set(true);
+        if mutation::active(Mutation::TaskGroupSparesSiblings) {
+            return;
+        }
         let children = core.set_order(SetSite::GroupAbort, &self.tasks.borrow());
         for t in children {
             if !core.is_done(core.task(t).fut) {

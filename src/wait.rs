@@ -14,6 +14,7 @@ use crate::await_point::AwaitOutcome;
 use crate::core::{Core, DoneCb, FutId, FutKind, FutState, HandleCb, Internal, TimerId, with_core};
 use crate::exception::{ExcType, Exception};
 use crate::future::{Awaitable, FutureRef};
+use crate::mutation::{self, Mutation};
 use crate::task::spawn;
 use crate::timeout::timeout;
 
@@ -159,6 +160,13 @@ pub async fn wait_for<T: Clone + 'static, A: Awaitable<T>>(
     let fut = x.future_ref();
     match timeout_ticks {
         Some(0) => cancel_and_wait_result::<T>(fut).await,
+        Some(t) if mutation::active(Mutation::WaitForEarlyReturn) => {
+            let r = wait(&[fut], Some(t), ReturnWhen::FirstCompleted).await?;
+            if r.done.is_empty() {
+                return Err(Exception::timeout_from(None));
+            }
+            with_core(|c| c.result_of::<T>(fut.id))
+        }
         _ => {
             timeout(timeout_ticks, |_| async move {
                 AwaitOutcome::new(fut).await?;
