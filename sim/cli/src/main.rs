@@ -1,20 +1,24 @@
-//! The `aiosim` command: run task graphs in CPython's order and print their canonical trace.
+//! The `aiosim` command: run task graphs in CPython's order, explore other legal schedules,
+//! replay and shrink what failed.
 //!
-//! Exit status: 0 when the scenario ran (whatever its tasks did), 2 when the input cannot be
-//! read or is not a valid `aiosim-graph/1` document (nothing on stdout, a located message on
-//! stderr), 1 for an internal failure of the tool.
+//! Exit status: 0 when everything ran and nothing failed; 1 when an explored run failed a
+//! check (or for an internal failure); 2 when an input cannot be read or is invalid (nothing
+//! on stdout, a located message on stderr).
+
+mod explore;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use aiosim_sim::graph::parse_graph;
-use aiosim_sim::interp::{RunOptions, run_graph};
+use aiosim_sim::graph::{parse_graph, Graph};
+use aiosim_sim::interp::{run_graph, RunOptions};
 
-/// Deterministic simulation of asyncio task graphs.
+/// Deterministic simulation of asyncio task graphs: the faithful CPython order, and every
+/// other legal order.
 #[derive(Parser)]
 #[command(name = "aiosim", version, about, long_about = None)]
 struct Cli {
@@ -30,37 +34,64 @@ enum Command {
         /// The scenario file (`aiosim-graph/1` JSON).
         file: PathBuf,
     },
+    /// Run a scenario under many schedules and check every run.
+    Explore(explore::ExploreArgs),
+    /// Replay one recorded failure: print its trace on stdout and its failed checks on stderr.
+    Replay(explore::ReplayArgs),
+    /// Shrink one recorded failure to the fewest deviations from CPython's order and explain it.
+    Shrink(explore::ShrinkArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { file } => run(&file),
+        Command::Explore(args) => explore::explore(&args),
+        Command::Replay(args) => explore::replay(&args),
+        Command::Shrink(args) => explore::shrink(&args),
     }
 }
 
-/// `aiosim run FILE` (graph-format section 6).
-fn run(file: &PathBuf) -> ExitCode {
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("aiosim: cannot read {}: {e}", file.display());
-            return ExitCode::from(2);
-        }
-    };
-    let graph = match parse_graph(&bytes) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("aiosim: {}: {e}", file.display());
-            return ExitCode::from(2);
-        }
-    };
-    let report = run_graph(Arc::new(graph), RunOptions::default());
-    let bytes = report.trace.to_jsonl();
+/// A scenario read from a file, with the hash of its bytes.
+pub(crate) struct Scenario {
+    graph: Arc<Graph>,
+    hash: u64,
+}
+
+/// Reads and validates a scenario; on failure prints the located error and returns exit 2.
+pub(crate) fn load(file: &Path) -> Result<Scenario, ExitCode> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        eprintln!("aiosim: cannot read {}: {e}", file.display());
+        ExitCode::from(2)
+    })?;
+    let graph = parse_graph(&bytes).map_err(|e| {
+        eprintln!("aiosim: {}: {e}", file.display());
+        ExitCode::from(2)
+    })?;
+    Ok(Scenario {
+        graph: Arc::new(graph),
+        hash: aiosim_sim::trace::Fnv1a::hash(&bytes),
+    })
+}
+
+/// Writes bytes to stdout; a failure is an internal error (exit 1).
+pub(crate) fn print(bytes: &[u8]) -> Result<(), ExitCode> {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(&bytes).and_then(|()| out.flush()) {
-        eprintln!("aiosim: cannot write the trace: {e}");
-        return ExitCode::from(1);
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| {
+        eprintln!("aiosim: cannot write to stdout: {e}");
+        ExitCode::from(1)
+    })
+}
+
+/// `aiosim run FILE` (graph-format section 6).
+fn run(file: &Path) -> ExitCode {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let report = run_graph(scenario.graph, RunOptions::default());
+    match print(&report.trace.to_jsonl()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
-    ExitCode::SUCCESS
 }

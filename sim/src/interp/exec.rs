@@ -60,6 +60,7 @@ pub(super) fn spawn_task(
         by_runtime.resize(slot + 1, None);
     }
     by_runtime[slot] = Some(index);
+    super::set_name(&run.future_names, task.as_future().index() as usize, name);
     Ok(task)
 }
 
@@ -226,7 +227,9 @@ async fn run_op(ctx: &Ctx, node: &OpNode) -> Result<Flow, Exception> {
             if futures[f.index].is_some() {
                 return Err(scenario_error(format!("already created: {}", f.name)));
             }
-            futures[f.index] = Some(aiosim::Future::new());
+            let fut = aiosim::Future::new();
+            futures[f.index] = Some(fut);
+            super::set_name(&ctx.run.future_names, fut.as_ref().index() as usize, f.name.clone());
             ok(Value::Null)
         }
         Op::SetResult { future, value } => {

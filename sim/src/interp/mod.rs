@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use aiosim::{EventLoop, Exception, Observer, RunError, Scheduler};
+use aiosim::{EventLoop, Exception, HandleKind, Observer, RunError, Scheduler};
 
 use crate::graph::Graph;
 use crate::trace::{Event, NameSet, Outcome, Trace};
@@ -28,8 +28,10 @@ pub use render::exception_outcome;
 pub struct RunOptions {
     /// The scheduling policy; `None` runs CPython's FIFO order.
     pub scheduler: Option<Box<dyn Scheduler>>,
-    /// Stop after this many loop iterations (reported as a deadlock-free budget stop).
+    /// Stop after this many loop iterations (reported as [`RunEnd::BudgetExhausted`]).
     pub iteration_budget: Option<u64>,
+    /// An extra observer of the loop's events (for example runtime sanity checks).
+    pub observer: Option<Box<dyn Observer>>,
 }
 
 /// How a run ended, beside its trace.
@@ -43,6 +45,8 @@ pub enum RunEnd {
     BudgetExhausted {
         /// Iterations run.
         iterations: u64,
+        /// The tasks that were not done, by name, in creation order.
+        pending: Vec<Arc<str>>,
     },
 }
 
@@ -55,6 +59,47 @@ pub struct RunReport {
     pub end: RunEnd,
     /// Loop iterations run.
     pub iterations: u64,
+    /// Ready-queue entries run (skipped cancelled handles included).
+    pub handles: u64,
+    /// Names of the runtime's objects, for explanations.
+    pub names: RuntimeNames,
+}
+
+/// The scenario names of the runtime's tasks and futures, by their runtime index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuntimeNames {
+    /// Task name by runtime task index.
+    pub tasks: Vec<Option<Arc<str>>>,
+    /// Name by runtime future index (a task's future bears the task's name).
+    pub futures: Vec<Option<Arc<str>>>,
+}
+
+impl RuntimeNames {
+    /// The name of runtime task `index`, or `task#index`.
+    pub fn task(&self, index: u32) -> String {
+        name_or(&self.tasks, index, "task")
+    }
+
+    /// The name of runtime future `index`, or `future#index`.
+    pub fn future(&self, index: u32) -> String {
+        name_or(&self.futures, index, "future")
+    }
+}
+
+fn name_or(names: &[Option<Arc<str>>], index: u32, what: &str) -> String {
+    match names.get(index as usize) {
+        Some(Some(n)) => n.to_string(),
+        _ => format!("{what}#{index}"),
+    }
+}
+
+/// Records `name` at `index`, growing the table as needed.
+pub(crate) fn set_name(table: &RefCell<Vec<Option<Arc<str>>>>, index: usize, name: Arc<str>) {
+    let mut t = table.borrow_mut();
+    if t.len() <= index {
+        t.resize(index + 1, None);
+    }
+    t[index] = Some(name);
 }
 
 /// State shared by the task bodies of one run.
@@ -65,6 +110,10 @@ pub(crate) struct Run {
     pub tasks: RefCell<Vec<Option<aiosim::Task<Value>>>>,
     /// Graph task index of each runtime task (by runtime task index).
     pub by_runtime: RefCell<Vec<Option<usize>>>,
+    /// Scenario names by runtime future index.
+    pub future_names: RefCell<Vec<Option<Arc<str>>>>,
+    /// Ready-queue entries run so far.
+    pub handles: Cell<u64>,
     /// The runtime future of each future name, once created.
     pub futures: RefCell<Vec<Option<aiosim::Future<Value>>>>,
     /// Virtual time as of the current iteration (for events emitted by the observer).
@@ -81,15 +130,53 @@ impl Run {
     }
 }
 
-/// Emits the `end` event of a task cancelled before its first step (graph-format 3.2).
-struct SkippedBodies(Rc<Run>);
+/// Emits the `end` event of a task cancelled before its first step (graph-format 3.2), and
+/// passes every event on to the run's extra observer.
+struct SkippedBodies(Rc<Run>, Option<Box<dyn Observer>>);
 
 impl Observer for SkippedBodies {
-    fn iteration(&mut self, _iteration: u64, now: u64, _batch: usize) {
+    fn iteration(&mut self, iteration: u64, now: u64, batch: usize) {
         self.0.now.set(now);
+        if let Some(o) = self.1.as_mut() {
+            o.iteration(iteration, now, batch);
+        }
+    }
+
+    fn handle_run(&mut self, kind: HandleKind) {
+        self.0.handles.set(self.0.handles.get() + 1);
+        if let Some(o) = self.1.as_mut() {
+            o.handle_run(kind);
+        }
+    }
+
+    fn task_created(&mut self, task: u32, future: u32) {
+        if let Some(o) = self.1.as_mut() {
+            o.task_created(task, future);
+        }
+    }
+
+    fn task_step(&mut self, task: u32, throw: Option<&Exception>) {
+        if let Some(o) = self.1.as_mut() {
+            o.task_step(task, throw);
+        }
+    }
+
+    fn cancel_requested(&mut self, task: u32, msg: Option<&str>) {
+        if let Some(o) = self.1.as_mut() {
+            o.cancel_requested(task, msg);
+        }
+    }
+
+    fn future_done(&mut self, future: u32, cancelled: bool) {
+        if let Some(o) = self.1.as_mut() {
+            o.future_done(future, cancelled);
+        }
     }
 
     fn body_skipped(&mut self, task: u32, exc: &Exception) {
+        if let Some(o) = self.1.as_mut() {
+            o.body_skipped(task, exc);
+        }
         let index = self.0.by_runtime.borrow()[task as usize];
         if let Some(index) = index {
             self.0.emit(Event::End {
@@ -108,6 +195,8 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         events: RefCell::new(Vec::new()),
         tasks: RefCell::new(vec![None; graph.tasks.len()]),
         by_runtime: RefCell::new(Vec::new()),
+        future_names: RefCell::new(Vec::new()),
+        handles: Cell::new(0),
         futures: RefCell::new(vec![None; graph.futures.len()]),
         now: Cell::new(0),
         graph,
@@ -117,20 +206,16 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         event_loop.set_scheduler(s);
     }
     event_loop.set_iteration_budget(options.iteration_budget);
-    event_loop.set_observer(Some(Box::new(SkippedBodies(run.clone()))));
+    event_loop.set_observer(Some(Box::new(SkippedBodies(run.clone(), options.observer))));
 
     let main = exec::spawn_task(&run, run.graph.main, None).expect("the main task spawns");
     let outcome = event_loop.run_until_done(main);
     let end = match &outcome {
         Err(RunError::Deadlock(_)) => RunEnd::Deadlock,
-        Err(RunError::BudgetExhausted(s)) => RunEnd::BudgetExhausted {
-            iterations: s.iteration,
-        },
+        Err(RunError::BudgetExhausted(s)) => budget_end(s),
         _ => match aiosim::runner::shutdown(&event_loop) {
             Ok(()) => RunEnd::Completed,
-            Err(RunError::BudgetExhausted(s)) => RunEnd::BudgetExhausted {
-                iterations: s.iteration,
-            },
+            Err(RunError::BudgetExhausted(s)) => budget_end(&s),
             Err(_) => RunEnd::Deadlock,
         },
     };
@@ -152,10 +237,28 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
     }
     drop(event_loop);
     let events = std::mem::take(&mut *run.events.borrow_mut());
+    let names = RuntimeNames {
+        tasks: run
+            .by_runtime
+            .borrow()
+            .iter()
+            .map(|i| i.map(|i| run.task_name(i)))
+            .collect(),
+        futures: run.future_names.take(),
+    };
     RunReport {
         trace: Trace { events },
         end,
         iterations,
+        handles: run.handles.get(),
+        names,
+    }
+}
+
+fn budget_end(s: &aiosim::Stall) -> RunEnd {
+    RunEnd::BudgetExhausted {
+        iterations: s.iteration,
+        pending: s.pending_tasks.iter().map(|n| Arc::from(&**n)).collect(),
     }
 }
 

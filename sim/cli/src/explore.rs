@@ -1,0 +1,338 @@
+//! `aiosim explore`, `aiosim replay` and `aiosim shrink`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use aiosim::Level;
+use aiosim_sim::explore::{
+    read_failures, shrink as shrink_schedule, sweep, Explorer, FailureFile, FailureRecord,
+    RunResult, Shard, SweepConfig,
+};
+use aiosim_sim::policy::{deviations, PolicyKind};
+
+use crate::{load, print};
+
+/// How many failures `explore` prints; every failure is in the failures file.
+const SHOWN_FAILURES: u64 = 10;
+
+/// A policy name on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PolicyArg {
+    /// CPython's order (every run is the same).
+    Fifo,
+    /// Uniformly random choices (seeded).
+    Random,
+    /// Probabilistic concurrency testing with bug depth `--depth`.
+    Pct,
+    /// Partial-order sampling.
+    Pos,
+    /// Every choice sequence, up to `--runs` runs.
+    Exhaustive,
+}
+
+impl From<PolicyArg> for PolicyKind {
+    fn from(p: PolicyArg) -> PolicyKind {
+        match p {
+            PolicyArg::Fifo => PolicyKind::Fifo,
+            PolicyArg::Random => PolicyKind::Random,
+            PolicyArg::Pct => PolicyKind::Pct,
+            PolicyArg::Pos => PolicyKind::Pos,
+            PolicyArg::Exhaustive => PolicyKind::Exhaustive,
+        }
+    }
+}
+
+/// Options of `aiosim explore`.
+#[derive(Args)]
+pub struct ExploreArgs {
+    /// The scenario file.
+    file: PathBuf,
+    /// The scheduling policy.
+    #[arg(long, value_enum, default_value = "random")]
+    policy: PolicyArg,
+    /// How many runs (seeds `--seed` .. `--seed + runs`; for `exhaustive`, the run budget).
+    #[arg(long, default_value_t = 1000)]
+    runs: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// What may be permuted: 1 = equal-deadline timers and set orders, 2 = + interleaving of
+    /// ready tasks, 3 = + timing (due timers deferred, time moved on early; never early timers).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=3))]
+    level: u8,
+    /// PCT's bug depth (number of priority change points + 1).
+    #[arg(long, default_value_t = 3)]
+    depth: u32,
+    /// Cancellations to inject per run, as faults nobody wrote (0: none).
+    #[arg(long, default_value_t = 0)]
+    inject_cancels: u32,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only shard I of N (`I/N`): every N-th seed, starting at the I-th.
+    #[arg(long, value_parser = Shard::parse, default_value = "0/1")]
+    shard: Shard,
+    /// Where failures are appended (JSON lines), each flushed before it is reported.
+    #[arg(long, default_value = "aiosim-failures.jsonl")]
+    failures: PathBuf,
+    /// Iteration budget of one run.
+    #[arg(long, default_value_t = aiosim_sim::explore::DEFAULT_BUDGET)]
+    budget: u64,
+}
+
+fn level(n: u8) -> Level {
+    match n {
+        1 => Level::Ties,
+        2 => Level::Interleave,
+        _ => Level::Timing,
+    }
+}
+
+/// `aiosim explore FILE ...`.
+pub fn explore(args: &ExploreArgs) -> ExitCode {
+    let scenario = match load(&args.file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut explorer = Explorer::new(scenario.graph);
+    explorer.budget = args.budget;
+    let config = SweepConfig {
+        policy: args.policy.into(),
+        runs: args.runs,
+        seed: args.seed,
+        level: level(args.level),
+        depth: args.depth,
+        inject_cancels: args.inject_cancels,
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        shard: args.shard,
+    };
+    let failures = match FailureFile::append(&args.failures) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("aiosim: cannot open {}: {e}", args.failures.display());
+            return ExitCode::from(2);
+        }
+    };
+    let graph_name = args.file.display().to_string();
+    eprintln!(
+        "aiosim explore {graph_name}: policy {:?}, runs {}, seeds {}.., level {}, depth {}, inject-cancels {}, jobs {}, shard {}/{}, failures -> {}",
+        config.policy,
+        config.runs,
+        config.seed,
+        args.level,
+        config.depth,
+        config.inject_cancels,
+        config.jobs,
+        config.shard.index,
+        config.shard.count,
+        args.failures.display()
+    );
+    let bar = ProgressBar::new(config.seeds().count() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let reported = AtomicU64::new(0);
+    let on_failure = |r: &RunResult| -> std::io::Result<()> {
+        let record = FailureRecord::new(&graph_name, scenario.hash, r);
+        let index = failures.write(&record)?;
+        if reported.fetch_add(1, Ordering::Relaxed) < SHOWN_FAILURES {
+            bar.suspend(|| {
+                eprintln!(
+                    "FAIL seed {}: {}: {}  (replay: aiosim replay {} --index {index})",
+                    record.seed,
+                    record.check,
+                    record.message,
+                    args.failures.display()
+                )
+            });
+        }
+        Ok(())
+    };
+    let started = Instant::now();
+    let outcome = sweep(&explorer, &config, &on_failure, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("aiosim: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "runs {}  runs/s {:.0}  distinct traces {}  failures {}",
+        outcome.runs,
+        outcome.runs as f64 / secs.max(1e-9),
+        outcome.distinct_traces,
+        outcome.failures.len()
+    );
+    if let Some(c) = &outcome.coverage {
+        println!(
+            "exhaustive: {} schedules, space {}",
+            c.schedules,
+            if c.complete {
+                "covered completely"
+            } else {
+                "NOT covered (run budget reached; raise --runs)"
+            }
+        );
+    }
+    if outcome.failures.len() as u64 > SHOWN_FAILURES {
+        eprintln!(
+            "... and {} more failures, all in {}",
+            outcome.failures.len() as u64 - SHOWN_FAILURES,
+            args.failures.display()
+        );
+    }
+    if outcome.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Options of `aiosim replay`.
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// A failures file written by `aiosim explore`.
+    failures: PathBuf,
+    /// Which record (0 = the first line).
+    #[arg(long, default_value_t = 0)]
+    index: usize,
+}
+
+/// Options of `aiosim shrink`.
+#[derive(Args)]
+pub struct ShrinkArgs {
+    /// A failures file written by `aiosim explore`.
+    failures: PathBuf,
+    /// Which record (0 = the first line).
+    #[arg(long, default_value_t = 0)]
+    index: usize,
+    /// Where the minimal schedule is appended (default: FAILURES.shrunk.jsonl).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Loads record `index` and its scenario (which must be unchanged).
+fn record_and_explorer(
+    failures: &PathBuf,
+    index: usize,
+) -> Result<(FailureRecord, Explorer, u64), ExitCode> {
+    let records = read_failures(failures).map_err(|e| {
+        eprintln!("aiosim: {}: {e}", failures.display());
+        ExitCode::from(2)
+    })?;
+    let record = records.get(index).cloned().ok_or_else(|| {
+        eprintln!(
+            "aiosim: {} has {} records; there is no index {index}",
+            failures.display(),
+            records.len()
+        );
+        ExitCode::from(2)
+    })?;
+    let scenario = load(PathBuf::from(&record.graph).as_path())?;
+    let hash = aiosim_sim::explore::failure::hex(scenario.hash);
+    if hash != record.graph_hash {
+        eprintln!(
+            "aiosim: {} changed since the failure was recorded (hash {hash}, recorded {})",
+            record.graph, record.graph_hash
+        );
+        return Err(ExitCode::from(2));
+    }
+    Ok((record, Explorer::new(scenario.graph), scenario.hash))
+}
+
+/// `aiosim replay FAILURES [--index K]`.
+pub fn replay(args: &ReplayArgs) -> ExitCode {
+    let (record, explorer, _) = match record_and_explorer(&args.failures, args.index) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let schedule = record.schedule.replaying(record.schedule.decisions.clone());
+    let result = explorer.run(&schedule);
+    if let Err(code) = print(&result.report.trace.to_jsonl()) {
+        return code;
+    }
+    if let Some(d) = &result.divergence {
+        eprintln!("aiosim: the replay diverged from the recorded schedule: {d}");
+        return ExitCode::from(1);
+    }
+    let hash = aiosim_sim::explore::failure::hex(result.report.trace.canonical_hash());
+    eprintln!(
+        "seed {} ({:?}, level {:?}): trace {hash} ({})",
+        record.seed,
+        record.schedule.policy,
+        record.schedule.level,
+        if hash == record.trace_hash {
+            "identical to the recorded run"
+        } else {
+            "DIFFERS from the recorded run"
+        }
+    );
+    for v in &result.violations {
+        eprintln!("failed {}: {}", v.check, v.message);
+    }
+    if result.violations.is_empty() {
+        eprintln!("no check failed in this replay");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `aiosim shrink FAILURES [--index K] [--out PATH]`.
+pub fn shrink(args: &ShrinkArgs) -> ExitCode {
+    let (record, explorer, hash) = match record_and_explorer(&args.failures, args.index) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let before = deviations(&record.schedule.decisions);
+    let Some(shrunk) = shrink_schedule(&explorer, &record.schedule, &record.check) else {
+        eprintln!(
+            "aiosim: record {} does not reproduce its failure ({}); nothing to shrink",
+            args.index, record.check
+        );
+        return ExitCode::from(1);
+    };
+    let (result, sentences) = explorer.run_explained(&shrunk.result.schedule);
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut p = args.failures.clone().into_os_string();
+        p.push(".shrunk.jsonl");
+        PathBuf::from(p)
+    });
+    let minimal = FailureRecord::new(&record.graph, hash, &result);
+    let index = match FailureFile::append(&out).and_then(|f| f.write(&minimal)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("aiosim: cannot write {}: {e}", out.display());
+            return ExitCode::from(1);
+        }
+    };
+    println!(
+        "shrunk {}: {} -> {} deviations from FIFO ({} decisions) in {} runs",
+        record.check,
+        before,
+        shrunk.deviations,
+        result.schedule.decisions.len(),
+        shrunk.attempts
+    );
+    for s in &sentences {
+        println!("  - {s}");
+    }
+    println!("failed {}: {}", minimal.check, minimal.message);
+    println!(
+        "minimal schedule written to {} (replay: aiosim replay {} --index {index})",
+        out.display(),
+        out.display()
+    );
+    ExitCode::from(1)
+}

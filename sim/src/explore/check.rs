@@ -1,0 +1,157 @@
+//! Checks run after every explored run: the graph's own `expect` entries (graph-format 2.7),
+//! runtime sanity (semantics 4.1) and the run budget. More checks (the invariant oracles) plug
+//! in through [`Check`].
+
+use std::sync::Arc;
+
+use crate::graph::{Expectation, ExpectedOutcome, Graph};
+use crate::interp::{RunEnd, RunReport};
+use crate::trace::{Outcome, Res};
+
+use super::sanity::SanityViolation;
+
+/// A failed check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Which check: `expect[3]`, `P6`, `budget`, or an oracle's invariant ID.
+    pub check: Arc<str>,
+    /// What went wrong, in a sentence.
+    pub message: String,
+}
+
+/// What a check sees of one run.
+pub struct RunView<'a> {
+    /// The scenario.
+    pub graph: &'a Graph,
+    /// The run's trace and how it ended.
+    pub report: &'a RunReport,
+    /// The runtime sanity violations recorded during the run.
+    pub sanity: &'a [SanityViolation],
+}
+
+/// A check over one run.
+pub trait Check: Send + Sync {
+    /// A short name for reports.
+    fn name(&self) -> &str;
+    /// The violations found in `run` (empty when it passes).
+    fn check(&self, run: &RunView<'_>) -> Vec<Violation>;
+}
+
+/// The graph's `expect` entries.
+pub struct Expectations;
+
+/// Runtime sanity (P1–P7) and the run budget.
+pub struct Sanity;
+
+/// The outcome an expectation names, in the trace's model.
+pub fn expected(e: &ExpectedOutcome) -> Outcome {
+    match e {
+        ExpectedOutcome::Ok(v) => Outcome::Ok(Res::Value(v.clone())),
+        ExpectedOutcome::Cancelled(m) => Outcome::Cancelled(m.clone()),
+        ExpectedOutcome::Err { ty, msg, excs } => Outcome::Err {
+            ty: ty.clone(),
+            msg: msg.clone(),
+            excs: excs.as_ref().map(|xs| xs.iter().map(expected).collect()),
+        },
+    }
+}
+
+fn one_of(actual: &Outcome, wanted: &[ExpectedOutcome]) -> bool {
+    wanted.iter().any(|w| expected(w) == *actual)
+}
+
+fn describe(wanted: &[ExpectedOutcome]) -> String {
+    let all: Vec<String> = wanted.iter().map(|w| expected(w).to_string()).collect();
+    all.join(" or ")
+}
+
+impl Check for Expectations {
+    fn name(&self) -> &str {
+        "expect"
+    }
+
+    fn check(&self, run: &RunView<'_>) -> Vec<Violation> {
+        let trace = &run.report.trace;
+        let finish = trace.finish();
+        let mut out = Vec::new();
+        for (i, e) in run.graph.expect.iter().enumerate() {
+            let problem = match e {
+                Expectation::End { task, outcome } => {
+                    end_problem(trace.end_of(&task.name), &task.name, std::slice::from_ref(outcome))
+                }
+                Expectation::EndIn { task, outcomes } => {
+                    end_problem(trace.end_of(&task.name), &task.name, outcomes)
+                }
+                Expectation::Run(o) => run_problem(finish.as_ref().and_then(|f| f.run), std::slice::from_ref(o)),
+                Expectation::RunIn(os) => run_problem(finish.as_ref().and_then(|f| f.run), os),
+                Expectation::Deadlock(b) => match &finish {
+                    Some(f) if f.deadlock != *b => Some(format!(
+                        "expected deadlock {b}, the run ended with deadlock {}",
+                        f.deadlock
+                    )),
+                    _ => None,
+                },
+            };
+            if let Some(message) = problem {
+                out.push(Violation {
+                    check: Arc::from(format!("expect[{i}]")),
+                    message,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn end_problem(actual: Option<&Outcome>, task: &str, wanted: &[ExpectedOutcome]) -> Option<String> {
+    match actual {
+        None => Some(format!("task {task} never ended (expected {})", describe(wanted))),
+        Some(a) if !one_of(a, wanted) => Some(format!(
+            "task {task} ended with {a}, expected {}",
+            describe(wanted)
+        )),
+        Some(_) => None,
+    }
+}
+
+fn run_problem(actual: Option<&Outcome>, wanted: &[ExpectedOutcome]) -> Option<String> {
+    match actual {
+        None => Some(format!("the run has no outcome (expected {})", describe(wanted))),
+        Some(a) if !one_of(a, wanted) => Some(format!(
+            "the run ended with {a}, expected {}",
+            describe(wanted)
+        )),
+        Some(_) => None,
+    }
+}
+
+impl Check for Sanity {
+    fn name(&self) -> &str {
+        "sanity"
+    }
+
+    fn check(&self, run: &RunView<'_>) -> Vec<Violation> {
+        let mut out: Vec<Violation> = run
+            .sanity
+            .iter()
+            .map(|v| Violation {
+                check: Arc::from(v.rule),
+                message: v.detail.clone(),
+            })
+            .collect();
+        if let RunEnd::BudgetExhausted {
+            iterations,
+            pending,
+        } = &run.report.end
+        {
+            out.push(Violation {
+                check: Arc::from("budget"),
+                message: format!(
+                    "the run did not finish within {iterations} iterations; tasks still running: {}",
+                    pending.join(", ")
+                ),
+            });
+        }
+        out
+    }
+}

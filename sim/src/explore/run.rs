@@ -1,0 +1,118 @@
+//! One explored run: build the scheduler a [`Schedule`] describes, run the scenario under it
+//! with runtime sanity checks, record the decisions, and judge the run.
+
+use std::sync::Arc;
+
+use crate::graph::Graph;
+use crate::interp::{run_graph, RunOptions, RunReport};
+use crate::policy::{scheduler_for, Divergence, Schedule};
+
+use aiosim::Scheduler;
+
+use super::check::{Check, Expectations, RunView, Sanity, Violation};
+use super::explain::Explaining;
+use super::sanity::SanityLog;
+
+/// The default iteration budget of one run: far above what any valid scenario needs (2,048
+/// ops), low enough that a task which never stops yielding is reported within seconds.
+pub const DEFAULT_BUDGET: u64 = 1_000_000;
+
+/// Everything one explored run produced.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The schedule as run, with the decisions it made: replaying it reproduces the run.
+    pub schedule: Schedule,
+    /// The trace and how the run ended.
+    pub report: RunReport,
+    /// The checks that failed.
+    pub violations: Vec<Violation>,
+    /// For a replayed schedule: where the run stopped following it, if it did.
+    pub divergence: Option<Divergence>,
+}
+
+impl RunResult {
+    /// True when no check failed.
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Runs one scenario under schedules and judges each run.
+pub struct Explorer {
+    /// The scenario.
+    pub graph: Arc<Graph>,
+    /// The checks run after every run (by default the graph's `expect` and runtime sanity).
+    pub checks: Vec<Box<dyn Check>>,
+    /// The iteration budget of one run.
+    pub budget: u64,
+}
+
+impl Explorer {
+    /// An explorer with the default checks and budget.
+    pub fn new(graph: Arc<Graph>) -> Explorer {
+        Explorer {
+            graph,
+            checks: vec![Box::new(Expectations), Box::new(Sanity)],
+            budget: DEFAULT_BUDGET,
+        }
+    }
+
+    /// Runs `schedule` and checks the run.
+    pub fn run(&self, schedule: &Schedule) -> RunResult {
+        self.execute(schedule, |s| s)
+    }
+
+    /// Runs `schedule` and also returns, in words, how it deviated from CPython's order.
+    pub fn run_explained(&self, schedule: &Schedule) -> (RunResult, Vec<String>) {
+        let mut log = None;
+        let result = self.execute(schedule, |s| {
+            let (explaining, handle) = Explaining::new(s);
+            log = Some(handle);
+            Box::new(explaining)
+        });
+        let sentences = log
+            .map(|l| l.borrow().render(&result.report.names))
+            .unwrap_or_default();
+        (result, sentences)
+    }
+
+    fn execute(
+        &self,
+        schedule: &Schedule,
+        wrap: impl FnOnce(Box<dyn Scheduler>) -> Box<dyn Scheduler>,
+    ) -> RunResult {
+        let (scheduler, log) = scheduler_for(schedule);
+        let sanity = SanityLog::new();
+        let options = RunOptions {
+            scheduler: Some(wrap(scheduler)),
+            iteration_budget: Some(self.budget),
+            observer: Some(sanity.observer()),
+        };
+        let report = run_graph(self.graph.clone(), options);
+        let found = sanity.violations();
+        let view = RunView {
+            graph: &self.graph,
+            report: &report,
+            sanity: &found,
+        };
+        let violations = self.checks.iter().flat_map(|c| c.check(&view)).collect();
+        let mut recorded = schedule.clone();
+        recorded.decisions = log.decisions();
+        RunResult {
+            schedule: recorded,
+            report,
+            violations,
+            divergence: log.divergence(),
+        }
+    }
+
+    /// The number of loop handles of the faithful run: the step estimate that PCT and
+    /// cancellation injection spread their choices over.
+    pub fn fifo_handles(&self) -> u64 {
+        let options = RunOptions {
+            iteration_budget: Some(self.budget),
+            ..RunOptions::default()
+        };
+        run_graph(self.graph.clone(), options).handles
+    }
+}

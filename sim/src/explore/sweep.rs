@@ -1,0 +1,179 @@
+//! Sweeps: many seeds of one policy over all cores, sharded across machines.
+//!
+//! Seeds `seed .. seed + runs` are split by `--shard I/N` (a seed belongs to shard
+//! `(seed - base) % N`), so N machines of a job array (CI matrix, Kubernetes Indexed Job,
+//! Slurm array) cover the range once between them. Within a machine, rayon runs the seeds on
+//! `jobs` threads, one loop per thread. The outcome of every seed depends on the seed alone,
+//! so `--jobs 1` and `--jobs 8` find the same failures.
+
+use std::collections::BTreeSet;
+use std::io;
+
+use rayon::prelude::*;
+
+use aiosim::Level;
+
+use crate::policy::{explore as enumerate_decision_lists, Coverage, PolicyKind, Schedule};
+
+use super::run::{Explorer, RunResult};
+
+/// Which part of the seed range this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard's index, `0 <= index < count`.
+    pub index: u64,
+    /// The number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole range.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N`.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("shard {s:?}: expected I/N, e.g. 0/4"))?;
+        let index: u64 = i.parse().map_err(|_| format!("shard {s:?}: bad index"))?;
+        let count: u64 = n.parse().map_err(|_| format!("shard {s:?}: bad count"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {s:?}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// What to sweep.
+#[derive(Clone, Debug)]
+pub struct SweepConfig {
+    /// The policy of every run.
+    pub policy: PolicyKind,
+    /// How many seeds, before sharding.
+    pub runs: u64,
+    /// The first seed.
+    pub seed: u64,
+    /// The permutation level.
+    pub level: Level,
+    /// PCT's bug depth.
+    pub depth: u32,
+    /// Cancellations to inject per run (0: none).
+    pub inject_cancels: u32,
+    /// Worker threads.
+    pub jobs: usize,
+    /// This process's part of the seeds.
+    pub shard: Shard,
+}
+
+/// The result of a sweep.
+#[derive(Debug, Default)]
+pub struct SweepOutcome {
+    /// Runs made by this process.
+    pub runs: u64,
+    /// The failed runs, by seed.
+    pub failures: Vec<RunResult>,
+    /// Distinct canonical traces seen (distinct interleavings, as far as the trace shows).
+    pub distinct_traces: usize,
+    /// For `exhaustive`: whether the whole space was covered within the run budget.
+    pub coverage: Option<Coverage>,
+}
+
+impl SweepConfig {
+    /// The seeds this shard runs, in order.
+    pub fn seeds(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.runs)
+            .filter(|k| k % self.shard.count == self.shard.index)
+            .map(|k| self.seed.wrapping_add(k))
+    }
+
+    /// The schedule of one seed.
+    pub fn schedule(&self, seed: u64, steps_hint: u64) -> Schedule {
+        let mut s = Schedule::new(self.policy, seed, self.level);
+        s.depth = self.depth;
+        s.inject_cancels = self.inject_cancels;
+        s.steps_hint = steps_hint;
+        s
+    }
+}
+
+/// Runs the sweep. `on_failure` is called (from a worker thread) for each failed run as soon
+/// as it is found, and its error aborts the sweep; `on_run` after every run.
+pub fn sweep(
+    explorer: &Explorer,
+    config: &SweepConfig,
+    on_failure: &(dyn Fn(&RunResult) -> io::Result<()> + Sync),
+    on_run: &(dyn Fn() + Sync),
+) -> io::Result<SweepOutcome> {
+    let steps_hint = explorer.fifo_handles();
+    if config.policy == PolicyKind::Exhaustive {
+        return enumerate(explorer, config, steps_hint, on_failure, on_run);
+    }
+    let seeds: Vec<u64> = config.seeds().collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.jobs.max(1))
+        .build()
+        .map_err(io::Error::other)?;
+    let results: Vec<io::Result<(u64, Option<RunResult>)>> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&seed| {
+                let result = explorer.run(&config.schedule(seed, steps_hint));
+                let hash = result.report.trace.canonical_hash();
+                let failed = if result.passed() {
+                    None
+                } else {
+                    on_failure(&result)?;
+                    Some(result)
+                };
+                on_run();
+                Ok((hash, failed))
+            })
+            .collect()
+    });
+    let mut outcome = SweepOutcome::default();
+    let mut hashes = BTreeSet::new();
+    for r in results {
+        let (hash, failed) = r?;
+        outcome.runs += 1;
+        hashes.insert(hash);
+        outcome.failures.extend(failed);
+    }
+    outcome.distinct_traces = hashes.len();
+    Ok(outcome)
+}
+
+/// `exhaustive`: every decision list in order, up to `runs` runs, on this thread (the
+/// enumeration is sequential: each list follows from the previous run).
+fn enumerate(
+    explorer: &Explorer,
+    config: &SweepConfig,
+    steps_hint: u64,
+    on_failure: &(dyn Fn(&RunResult) -> io::Result<()> + Sync),
+    on_run: &(dyn Fn() + Sync),
+) -> io::Result<SweepOutcome> {
+    let mut outcome = SweepOutcome::default();
+    let mut hashes = BTreeSet::new();
+    let mut error = None;
+    let base = config.schedule(config.seed, steps_hint);
+    let budget = usize::try_from(config.runs).unwrap_or(usize::MAX);
+    let coverage = enumerate_decision_lists(&base, budget, |schedule| {
+        let result = explorer.run(schedule);
+        outcome.runs += 1;
+        hashes.insert(result.report.trace.canonical_hash());
+        let decisions = result.schedule.decisions.clone();
+        if !result.passed() && error.is_none() {
+            if let Err(e) = on_failure(&result) {
+                error = Some(e);
+            }
+            outcome.failures.push(result);
+        }
+        on_run();
+        decisions
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    outcome.distinct_traces = hashes.len();
+    outcome.coverage = Some(coverage);
+    Ok(outcome)
+}

@@ -1,0 +1,55 @@
+//! Cancellation injection, a decorator over any seeded policy: cancels up to `K` pending tasks
+//! at steps drawn from the seed, as faults nobody wrote. Level: independent of the level (the
+//! loop asks before every handle whenever the scheduler injects, even at level 0).
+//!
+//! The `K` steps are drawn up front, uniformly in `0..steps_hint` (a step is a handle run while
+//! some task is pending; equal draws merge, hence "up to"). At each of them a pending task is
+//! chosen uniformly and cancelled with the message [`INJECTED_MESSAGE`]. Every handle is an
+//! inject point of the log (option 0: no cancellation), so the injections are part of the
+//! decision list and a replay reproduces them without the seed.
+
+use std::collections::BTreeSet;
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::{Point, Policy};
+
+/// The message of an injected cancellation.
+pub const INJECTED_MESSAGE: &str = "injected";
+
+/// Injects cancellations into the run of the policy it wraps.
+#[derive(Clone, Debug)]
+pub struct InjectCancels<P> {
+    inner: P,
+    /// Draws the victims; a stream of its own, so the inner policy's draws do not move.
+    rng: ChaCha8Rng,
+    /// The steps at which a pending task is cancelled.
+    steps: BTreeSet<u64>,
+}
+
+impl<P: Policy> InjectCancels<P> {
+    /// Wraps `inner`, injecting up to `cancels` cancellations among the first `steps_hint`
+    /// steps.
+    pub fn new(inner: P, seed: u64, cancels: u32, steps_hint: u64) -> InjectCancels<P> {
+        let mut rng = super::rng(seed, 1);
+        let steps = match steps_hint {
+            0 => BTreeSet::new(),
+            hint => (0..cancels).map(|_| rng.random_range(0..hint)).collect(),
+        };
+        InjectCancels { inner, rng, steps }
+    }
+}
+
+impl<P: Policy> Policy for InjectCancels<P> {
+    fn choose(&mut self, point: &Point<'_>) -> u32 {
+        match *point {
+            Point::Inject { step, .. } if self.steps.contains(&step) => match point.options() {
+                2 => 1,
+                n => self.rng.random_range(1..n),
+            },
+            Point::Inject { .. } => 0,
+            _ => self.inner.choose(point),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The recorder: turns a [`Policy`] into an [`aiosim::Scheduler`], one [`Point`] per choice
+//! with at least two options, and logs every [`Decision`].
+//!
+//! It also keeps the one bound that all policies share, so that replay sees the same choice
+//! points as the run it replays: due timers are deferred ([`Point::Due`]) in at most
+//! [`MAX_DEFERRALS`] consecutive iterations, after which every due timer enters the next
+//! iteration without a choice. A timer is therefore never deferred more than
+//! `MAX_DEFERRALS` iterations after the first one it was due in (P7).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use aiosim::{Candidate, Injection, Level, Scheduler, SetSite};
+
+use super::{ChoicePoint, Decision, Point, Policy, count};
+
+/// How many consecutive iterations may defer due timers (level 3).
+pub const MAX_DEFERRALS: u32 = 3;
+
+/// Where a replay left the recorded decisions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// Index of the first decision that could not be followed.
+    pub index: usize,
+    /// The choice point the record has there.
+    pub expected: ChoicePoint,
+    /// The choice point the run met instead; `None` when the run ended first.
+    pub found: Option<ChoicePoint>,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "decision {}: recorded {}, ", self.index, self.expected)?;
+        match self.found {
+            Some(found) => write!(f, "the run met {found}"),
+            None => write!(f, "the run ended first"),
+        }
+    }
+}
+
+/// The decisions of one run, and what it was asked to replay.
+#[derive(Debug, Default)]
+struct DecisionLog {
+    /// Every decision made, in order.
+    decisions: Vec<Decision>,
+    /// The decisions being replayed (empty for the seeded policies).
+    expected: Vec<Decision>,
+    /// The first point where the run left `expected`, as the replay met it.
+    diverged: Option<Divergence>,
+}
+
+/// A shared handle on a run's decision log: one copy goes into the scheduler, the caller keeps
+/// the other and reads it after (or during) the run.
+#[derive(Clone, Debug, Default)]
+pub struct DecisionLogHandle(Rc<RefCell<DecisionLog>>);
+
+impl DecisionLogHandle {
+    /// The decisions made so far.
+    pub fn decisions(&self) -> Vec<Decision> {
+        self.0.borrow().decisions.clone()
+    }
+
+    /// The first divergence from the replayed decisions: a point that did not match the
+    /// record, or, once the run is over, recorded decisions that the run never reached.
+    /// Decisions beyond the end of the record are not a divergence: they take option 0.
+    pub fn divergence(&self) -> Option<Divergence> {
+        let log = self.0.borrow();
+        log.diverged.or_else(|| {
+            let index = log.decisions.len();
+            log.expected.get(index).map(|d| Divergence {
+                index,
+                expected: d.point(),
+                found: None,
+            })
+        })
+    }
+
+    /// Sets the decisions a replay follows.
+    pub(crate) fn expect(&self, decisions: Vec<Decision>) {
+        self.0.borrow_mut().expected = decisions;
+    }
+
+    /// The recorded decision number `index`, if the record reaches that far.
+    pub(crate) fn expected(&self, index: usize) -> Option<Decision> {
+        self.0.borrow().expected.get(index).copied()
+    }
+
+    /// Notes where a replay left the record (only the first time).
+    pub(crate) fn diverge(&self, divergence: Divergence) {
+        self.0.borrow_mut().diverged.get_or_insert(divergence);
+    }
+}
+
+/// A [`Policy`] as an [`aiosim::Scheduler`] at a given level, recording its decisions.
+pub struct Recording {
+    policy: Box<dyn Policy>,
+    level: Level,
+    injects: bool,
+    log: DecisionLogHandle,
+    /// Consecutive iterations that deferred a due timer; at most [`MAX_DEFERRALS`].
+    deferrals: u32,
+    /// Calls of `inject` so far: the `step` of the next [`Point::Inject`].
+    steps: u64,
+}
+
+impl Recording {
+    /// Records `policy`'s decisions into `log`; `injects` says whether the loop asks for
+    /// cancellations to inject.
+    pub fn new(
+        policy: Box<dyn Policy>,
+        level: Level,
+        injects: bool,
+        log: DecisionLogHandle,
+    ) -> Recording {
+        Recording {
+            policy,
+            level,
+            injects,
+            log,
+            deferrals: 0,
+            steps: 0,
+        }
+    }
+
+    /// Asks the policy (if there is a choice) and logs the decision.
+    fn decide(&mut self, point: Point<'_>) -> u32 {
+        let options = point.options();
+        if options < 2 {
+            return 0;
+        }
+        let chosen = self.policy.choose(&point);
+        debug_assert!(chosen < options, "{point:?}: option {chosen} out of range");
+        let chosen = chosen.min(options - 1);
+        let decision = Decision {
+            kind: point.kind(),
+            options,
+            chosen,
+        };
+        self.log.0.borrow_mut().decisions.push(decision);
+        chosen
+    }
+}
+
+impl Scheduler for Recording {
+    fn level(&self) -> Level {
+        self.level
+    }
+
+    fn injects(&self) -> bool {
+        self.injects
+    }
+
+    fn pick(&mut self, iteration: u64, now: u64, eligible: &[Candidate]) -> usize {
+        let point = Point::Pick {
+            iteration,
+            now,
+            eligible,
+        };
+        self.decide(point) as usize
+    }
+
+    fn order_set(&mut self, site: SetSite, len: usize) -> Vec<usize> {
+        let mut left: Vec<usize> = (0..len).collect();
+        let mut order = Vec::with_capacity(len);
+        while left.len() > 1 {
+            let remaining = count(left.len());
+            let next = self.decide(Point::Set { site, remaining });
+            order.push(left.remove(next as usize));
+        }
+        order.append(&mut left);
+        order
+    }
+
+    fn take_due(&mut self, now: u64, due: usize, ready: usize) -> usize {
+        if self.deferrals >= MAX_DEFERRALS {
+            self.deferrals = 0;
+            return due;
+        }
+        let point = Point::Due {
+            now,
+            due: count(due),
+            ready: count(ready),
+        };
+        let deferred = self.decide(point) as usize;
+        self.deferrals = if deferred > 0 { self.deferrals + 1 } else { 0 };
+        due - deferred
+    }
+
+    fn advance_early(&mut self, now: u64, next: u64, ready: usize) -> bool {
+        let ready = count(ready);
+        self.decide(Point::Early { now, next, ready }) == 1
+    }
+
+    fn inject(&mut self, _iteration: u64, _now: u64, pending: &[u32]) -> Option<Injection> {
+        let step = self.steps;
+        self.steps += 1;
+        match self.decide(Point::Inject { step, pending }) {
+            0 => None,
+            i => Some(Injection {
+                task: pending[i as usize - 1],
+                msg: Some(super::INJECTED_MESSAGE.into()),
+            }),
+        }
+    }
+}
