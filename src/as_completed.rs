@@ -89,6 +89,9 @@ impl Internal for Callbacks {
 /// (ASC-1); the i-th one resolves to the outcome of the i-th input to complete.
 pub struct AsCompleted<T> {
     shared: Rc<Shared>,
+    /// The distinct inputs and the timeout, registered at the first `next()`: CPython 3.12's
+    /// `as_completed` is a generator, so nothing happens before it is first advanced.
+    unstarted: Option<(Vec<FutId>, Option<u64>)>,
     remaining: usize,
     loop_id: u32,
     _t: PhantomData<fn() -> T>,
@@ -98,6 +101,9 @@ impl<T: Clone + 'static> Iterator for AsCompleted<T> {
     type Item = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Exception>>>>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some((todo, timeout)) = self.unstarted.take() {
+            register(&self.shared, &todo, timeout);
+        }
         if self.remaining == 0 {
             return None;
         }
@@ -143,9 +149,9 @@ async fn get(shared: &Rc<Shared>, loop_id: u32) -> Result<Option<FutId>, Excepti
     }
 }
 
-/// `asyncio.as_completed(fs, timeout=...)`: registers on the inputs at once and arms the
-/// timeout (only for a non-empty input, ASC-5). An abandoned iterator keeps its callbacks
-/// and its timer (graph-format 4.3).
+/// `asyncio.as_completed(fs, timeout=...)`. Like CPython 3.12's generator, it registers on
+/// the inputs and arms the timeout (only for a non-empty input, ASC-5) at the first `next()`,
+/// not here. An abandoned iterator keeps its callbacks and its timer (graph-format 4.3).
 pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
     fs: &[A],
     timeout: Option<u64>,
@@ -166,25 +172,32 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
         me: RefCell::new(None),
     });
     let callbacks: Rc<dyn Internal> = Rc::new(Callbacks(shared.clone()));
-    *shared.me.borrow_mut() = Some(callbacks.clone());
-    let loop_id = with_core(|core| {
-        for f in core.set_order(SetSite::AsCompletedRegistration, &todo) {
+    *shared.me.borrow_mut() = Some(callbacks);
+    let loop_id = with_core(|core| core.loop_id);
+    AsCompleted {
+        shared,
+        unstarted: Some((todo, timeout)),
+        remaining,
+        loop_id,
+        _t: PhantomData,
+    }
+}
+
+/// The start of CPython's generator: `_on_completion` on every distinct input, in order of
+/// first occurrence, then the timeout timer.
+fn register(shared: &Rc<Shared>, todo: &[FutId], timeout: Option<u64>) {
+    let callbacks = shared.me.borrow().clone().expect("registered");
+    with_core(|core| {
+        for f in core.set_order(SetSite::AsCompletedRegistration, todo) {
             core.add_done_callback(f, DoneCb::Internal(callbacks.clone()));
         }
         if !todo.is_empty()
             && let Some(t) = timeout
         {
             let when = core.now.saturating_add(t);
-            shared.timer.set(Some(
-                core.call_at_cb(when, HandleCb::Internal(callbacks.clone())),
-            ));
+            shared
+                .timer
+                .set(Some(core.call_at_cb(when, HandleCb::Internal(callbacks))));
         }
-        core.loop_id
     });
-    AsCompleted {
-        shared,
-        remaining,
-        loop_id,
-        _t: PhantomData,
-    }
 }

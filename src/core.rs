@@ -139,6 +139,9 @@ pub(crate) struct TaskSlot {
     /// The exception the current step throws in at the suspended await point.
     pub throw: Option<Exception>,
     pub name: TaskName,
+    /// Created by the runtime itself (the shutdown steps of `run`): never a target of an
+    /// injected cancellation.
+    pub internal: bool,
 }
 
 /// A task's name: explicit, or `Task-<n>` (TASK-20), formatted only when asked for.

@@ -493,7 +493,7 @@ impl Core {
     /// Cancels a task chosen by the scheduler, if it injects one before this handle.
     fn maybe_inject(&mut self) {
         let pending: Vec<u32> = (0..self.tasks.len() as TaskId)
-            .filter(|&t| !self.is_done(self.task(t).fut))
+            .filter(|&t| !self.task(t).internal && !self.is_done(self.task(t).fut))
             .collect();
         if pending.is_empty() {
             return;

@@ -10,7 +10,7 @@ use crate::exception::Exception;
 use crate::future::FutureRef;
 use crate::gather::gather_outcomes;
 use crate::schedule::SetSite;
-use crate::task::{TaskRef, all_tasks_in};
+use crate::task::{TaskRef, all_tasks_in, spawn_internal};
 
 /// `asyncio.run(main)`: runs `main` as a task on a new loop and shuts the loop down.
 ///
@@ -38,8 +38,11 @@ where
 /// wait for them, run the two shutdown steps, close (RUN-3, RUN-5, RUN-7).
 pub fn shutdown(event_loop: &EventLoop) -> Result<(), RunError> {
     cancel_leftovers(event_loop)?;
-    event_loop.run_until_complete(async { Ok(()) })?; // shutdown_asyncgens
-    event_loop.run_until_complete(async { Ok(()) })?; // shutdown_default_executor
+    for _step in ["shutdown_asyncgens", "shutdown_default_executor"] {
+        // Each is a coroutine that returns at once, run as a task: two iterations (RUN-7).
+        let task = spawn_internal(async { Ok(()) });
+        event_loop.run_until_future_done(task.as_future())?;
+    }
     event_loop.close();
     Ok(())
 }

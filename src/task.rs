@@ -27,7 +27,7 @@ use crate::mutation::{self, Mutation};
 
 impl Core {
     /// Creates a task for `body` and queues its first step (TASK-1).
-    pub(crate) fn new_task(&mut self, body: Body, name: Option<Rc<str>>) -> TaskId {
+    pub(crate) fn new_task(&mut self, body: Body, name: Option<Rc<str>>, internal: bool) -> TaskId {
         let t = self.tasks.len() as TaskId;
         let fut = self.new_future(FutKind::Task(t));
         self.task_counter += 1;
@@ -44,6 +44,7 @@ impl Core {
             waiter: None,
             throw: None,
             name,
+            internal,
         });
         self.push_ready(Entry::Step(t));
         if let Some(obs) = self.observer.as_mut() {
@@ -426,10 +427,22 @@ where
     let body = erase(body);
     with_core(|c| Task {
         raw: TaskRef {
-            id: c.new_task(body, name),
+            id: c.new_task(body, name, false),
             loop_id: c.loop_id,
         },
         _t: PhantomData,
+    })
+}
+
+/// A task the runtime creates for its own bookkeeping (never a target of fault injection).
+pub(crate) fn spawn_internal<F>(body: F) -> TaskRef
+where
+    F: StdFuture<Output = Result<(), Exception>> + 'static,
+{
+    let body = erase(body);
+    with_core(|c| TaskRef {
+        id: c.new_task(body, None, true),
+        loop_id: c.loop_id,
     })
 }
 

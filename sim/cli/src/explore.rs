@@ -1,8 +1,8 @@
 //! `aiosim explore`, `aiosim replay` and `aiosim shrink`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
@@ -10,10 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use aiosim::Level;
 use aiosim_sim::explore::{
-    read_failures, shrink as shrink_schedule, sweep, Explorer, FailureFile, FailureRecord,
-    RunResult, Shard, SweepConfig,
+    Explorer, FailureFile, FailureRecord, RunResult, Shard, SweepConfig, read_failures,
+    shrink as shrink_schedule, sweep,
 };
-use aiosim_sim::policy::{deviations, PolicyKind};
+use aiosim_sim::policy::{PolicyKind, deviations};
 
 use crate::{load, print};
 

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use aiosim_sim::graph::{parse_graph, Graph};
-use aiosim_sim::interp::{run_graph, RunOptions};
+use aiosim_sim::graph::{Graph, parse_graph};
+use aiosim_sim::interp::{RunOptions, run_graph};
 
 /// Deterministic simulation of asyncio task graphs: the faithful CPython order, and every
 /// other legal order.
@@ -77,10 +77,12 @@ pub(crate) fn load(file: &Path) -> Result<Scenario, ExitCode> {
 /// Writes bytes to stdout; a failure is an internal error (exit 1).
 pub(crate) fn print(bytes: &[u8]) -> Result<(), ExitCode> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| {
-        eprintln!("aiosim: cannot write to stdout: {e}");
-        ExitCode::from(1)
-    })
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            eprintln!("aiosim: cannot write to stdout: {e}");
+            ExitCode::from(1)
+        })
 }
 
 /// `aiosim run FILE` (graph-format section 6).

@@ -34,12 +34,12 @@
 
 use std::future::Future as StdFuture;
 use std::io::{BufRead, BufReader, Write};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use aiosim::{EventLoop, Exception, Level, RunError};
 
-use crate::policy::{scheduler_for, PolicyKind, Schedule};
+use crate::policy::{PolicyKind, Schedule, scheduler_for};
 
 /// How to explore a body.
 #[derive(Clone, Debug)]
@@ -146,19 +146,31 @@ fn test_name() -> String {
         .unwrap_or("main")
         .replace("::", "__");
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
 fn default_regressions() -> PathBuf {
-    let base = std::env::var("CARGO_MANIFEST_DIR").map_or_else(|_| PathBuf::from("."), PathBuf::from);
-    base.join("aiosim-regressions").join(format!("{}.jsonl", test_name()))
+    let base =
+        std::env::var("CARGO_MANIFEST_DIR").map_or_else(|_| PathBuf::from("."), PathBuf::from);
+    base.join("aiosim-regressions")
+        .join(format!("{}.jsonl", test_name()))
 }
 
 /// Reads `FILE#INDEX` (or `FILE`, meaning index 0).
 fn load_replay(spec: &str) -> Schedule {
     let (file, index) = match spec.rsplit_once('#') {
-        Some((f, i)) => (f, i.parse().unwrap_or_else(|_| panic!("aiosim: AIOSIM_REPLAY={spec:?}: bad index"))),
+        Some((f, i)) => (
+            f,
+            i.parse()
+                .unwrap_or_else(|_| panic!("aiosim: AIOSIM_REPLAY={spec:?}: bad index")),
+        ),
         None => (spec, 0usize),
     };
     read_schedules(Path::new(file))
@@ -188,7 +200,10 @@ fn persist(path: &Path, schedule: &Schedule) -> std::io::Result<usize> {
         std::fs::create_dir_all(dir)?;
     }
     let index = read_schedules(path).len();
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     let mut line = serde_json::to_vec(schedule).map_err(std::io::Error::other)?;
     line.push(b'\n');
     file.write_all(&line)?;
@@ -238,7 +253,10 @@ where
     F: Fn() -> Fut,
     Fut: StdFuture<Output = Result<(), Exception>> + 'static,
 {
-    let regressions = config.regressions.clone().unwrap_or_else(default_regressions);
+    let regressions = config
+        .regressions
+        .clone()
+        .unwrap_or_else(default_regressions);
     let fail = |schedule: &Schedule, why: String, replaying: bool| -> ! {
         let place = if replaying {
             format!("(recorded in {})", regressions.display())

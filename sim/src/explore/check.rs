@@ -76,13 +76,17 @@ impl Check for Expectations {
         let mut out = Vec::new();
         for (i, e) in run.graph.expect.iter().enumerate() {
             let problem = match e {
-                Expectation::End { task, outcome } => {
-                    end_problem(trace.end_of(&task.name), &task.name, std::slice::from_ref(outcome))
-                }
+                Expectation::End { task, outcome } => end_problem(
+                    trace.end_of(&task.name),
+                    &task.name,
+                    std::slice::from_ref(outcome),
+                ),
                 Expectation::EndIn { task, outcomes } => {
                     end_problem(trace.end_of(&task.name), &task.name, outcomes)
                 }
-                Expectation::Run(o) => run_problem(finish.as_ref().and_then(|f| f.run), std::slice::from_ref(o)),
+                Expectation::Run(o) => {
+                    run_problem(finish.as_ref().and_then(|f| f.run), std::slice::from_ref(o))
+                }
                 Expectation::RunIn(os) => run_problem(finish.as_ref().and_then(|f| f.run), os),
                 Expectation::Deadlock(b) => match &finish {
                     Some(f) if f.deadlock != *b => Some(format!(
@@ -105,7 +109,10 @@ impl Check for Expectations {
 
 fn end_problem(actual: Option<&Outcome>, task: &str, wanted: &[ExpectedOutcome]) -> Option<String> {
     match actual {
-        None => Some(format!("task {task} never ended (expected {})", describe(wanted))),
+        None => Some(format!(
+            "task {task} never ended (expected {})",
+            describe(wanted)
+        )),
         Some(a) if !one_of(a, wanted) => Some(format!(
             "task {task} ended with {a}, expected {}",
             describe(wanted)
@@ -116,7 +123,10 @@ fn end_problem(actual: Option<&Outcome>, task: &str, wanted: &[ExpectedOutcome])
 
 fn run_problem(actual: Option<&Outcome>, wanted: &[ExpectedOutcome]) -> Option<String> {
     match actual {
-        None => Some(format!("the run has no outcome (expected {})", describe(wanted))),
+        None => Some(format!(
+            "the run has no outcome (expected {})",
+            describe(wanted)
+        )),
         Some(a) if !one_of(a, wanted) => Some(format!(
             "the run ended with {a}, expected {}",
             describe(wanted)

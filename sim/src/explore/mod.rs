@@ -10,9 +10,9 @@ pub mod sanity;
 pub mod shrink;
 pub mod sweep;
 
+pub use api::{Config, explore};
 pub use check::{Check, Expectations, RunView, Sanity, Violation};
-pub use failure::{read_failures, FailureFile, FailureRecord};
-pub use run::{Explorer, RunResult, DEFAULT_BUDGET};
-pub use sweep::{sweep, Shard, SweepConfig, SweepOutcome};
-pub use shrink::{shrink, Shrunk};
-pub use api::{explore, Config};
+pub use failure::{FailureFile, FailureRecord, read_failures};
+pub use run::{DEFAULT_BUDGET, Explorer, RunResult};
+pub use shrink::{Shrunk, shrink};
+pub use sweep::{Shard, SweepConfig, SweepOutcome, sweep};

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::graph::Graph;
-use crate::interp::{run_graph, RunOptions, RunReport};
-use crate::policy::{scheduler_for, Divergence, Schedule};
+use crate::interp::{RunOptions, RunReport, run_graph};
+use crate::policy::{Divergence, Schedule, scheduler_for};
 
 use aiosim::Scheduler;
 

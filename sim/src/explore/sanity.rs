@@ -48,7 +48,10 @@ impl State {
         match self.completion(future) {
             None => self.flag(
                 "P5",
-                format!("{what} of future {future} ran at t={} before it completed", self.now),
+                format!(
+                    "{what} of future {future} ran at t={} before it completed",
+                    self.now
+                ),
             ),
             Some(at) if at >= self.iteration => self.flag(
                 "P2",
@@ -104,7 +107,10 @@ impl Observer for SanityLog {
                 cancelled: false,
             } if when > s.now => {
                 let now = s.now;
-                s.flag("P6", format!("timer {timer} due at {when} ran early, at {now}"));
+                s.flag(
+                    "P6",
+                    format!("timer {timer} due at {when} ran early, at {now}"),
+                );
             }
             HandleKind::Wakeup { task, future } => {
                 s.callback_ran(&format!("the wakeup of task {task}"), future)
@@ -125,7 +131,11 @@ impl Observer for SanityLog {
 
     fn task_step(&mut self, task: u32, _throw: Option<&Exception>) {
         let mut s = self.0.borrow_mut();
-        let future = s.task_future.get(task as usize).copied().unwrap_or(u32::MAX);
+        let future = s
+            .task_future
+            .get(task as usize)
+            .copied()
+            .unwrap_or(u32::MAX);
         if s.completion(future).is_some() {
             s.flag("TASK-18", format!("task {task} stepped after it was done"));
         }

@@ -8,7 +8,7 @@
 //! deviation's chosen option. Trailing CPython choices are trimmed, since a replay takes
 //! them anyway once the list ends.
 
-use crate::policy::{deviations, Decision, Schedule};
+use crate::policy::{Decision, Schedule, deviations};
 
 use super::run::{Explorer, RunResult};
 

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use aiosim::Level;
 
-use crate::policy::{explore as enumerate_decision_lists, Coverage, PolicyKind, Schedule};
+use crate::policy::{Coverage, PolicyKind, Schedule, explore as enumerate_decision_lists};
 
 use super::run::{Explorer, RunResult};
 

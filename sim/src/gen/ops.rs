@@ -333,7 +333,10 @@ impl<'a> OpGen<'a> {
         if self.rng.percent(70) {
             Json::obj([("set_result", name), ("value", values::value(self.rng))])
         } else {
-            Json::obj([("set_exception", name), ("exc", values::exception(self.rng))])
+            Json::obj([
+                ("set_exception", name),
+                ("exc", values::exception(self.rng)),
+            ])
         }
     }
 
@@ -476,7 +479,10 @@ impl<'a> OpGen<'a> {
                 if kind == Kind::SetResult {
                     Json::obj([("set_result", name), ("value", values::value(self.rng))])
                 } else {
-                    Json::obj([("set_exception", name), ("exc", values::exception(self.rng))])
+                    Json::obj([
+                        ("set_exception", name),
+                        ("exc", values::exception(self.rng)),
+                    ])
                 }
             }
             Kind::AddDoneCallback => {

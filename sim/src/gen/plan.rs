@@ -81,7 +81,11 @@ impl Plan {
         let mut sets = vec![Vec::new(); n_tasks];
         for future in 0..n_futures {
             // Mostly main, which runs first, so other tasks find the future created.
-            let creator = if rng.percent(60) { 0 } else { rng.below(n_tasks) };
+            let creator = if rng.percent(60) {
+                0
+            } else {
+                rng.below(n_tasks)
+            };
             creates[creator].push(future);
             if !rng.percent(cfg.unset_future_percent) {
                 // Often the creator itself (after creating), otherwise any task.
@@ -128,7 +132,9 @@ impl Plan {
 
     /// The task whose body the plan makes spawn `rank`, if any.
     pub(crate) fn parent_of(&self, rank: usize) -> Option<usize> {
-        self.spawns.iter().position(|children| children.contains(&rank))
+        self.spawns
+            .iter()
+            .position(|children| children.contains(&rank))
     }
 
     pub(crate) fn n_tasks(&self) -> usize {

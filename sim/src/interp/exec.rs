@@ -229,7 +229,11 @@ async fn run_op(ctx: &Ctx, node: &OpNode) -> Result<Flow, Exception> {
             }
             let fut = aiosim::Future::new();
             futures[f.index] = Some(fut);
-            super::set_name(&ctx.run.future_names, fut.as_ref().index() as usize, f.name.clone());
+            super::set_name(
+                &ctx.run.future_names,
+                fut.as_ref().index() as usize,
+                f.name.clone(),
+            );
             ok(Value::Null)
         }
         Op::SetResult { future, value } => {

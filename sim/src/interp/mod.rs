@@ -177,7 +177,13 @@ impl Observer for SkippedBodies {
         if let Some(o) = self.1.as_mut() {
             o.body_skipped(task, exc);
         }
-        let index = self.0.by_runtime.borrow()[task as usize];
+        let index = self
+            .0
+            .by_runtime
+            .borrow()
+            .get(task as usize)
+            .copied()
+            .flatten();
         if let Some(index) = index {
             self.0.emit(Event::End {
                 t: self.0.now.get(),
