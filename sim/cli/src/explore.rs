@@ -83,6 +83,9 @@ pub struct ExploreArgs {
     /// Iteration budget of one run.
     #[arg(long, default_value_t = aiosim_sim::explore::DEFAULT_BUDGET)]
     budget: u64,
+    /// Run every schedule twice and fail on the first event where the runs differ.
+    #[arg(long)]
+    check_determinism: bool,
 }
 
 fn level(n: u8) -> Level {
@@ -101,6 +104,7 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
     };
     let mut explorer = Explorer::new(scenario.graph);
     explorer.budget = args.budget;
+    explorer.check_determinism = args.check_determinism;
     let config = SweepConfig {
         policy: args.policy.into(),
         runs: args.runs,
@@ -174,6 +178,14 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         outcome.distinct_traces,
         outcome.failures.len()
     );
+    if outcome.growth.len() > 1 {
+        let points: Vec<String> = outcome
+            .growth
+            .iter()
+            .map(|(runs, distinct)| format!("{distinct} after {runs}"))
+            .collect();
+        println!("distinct traces grew: {}", points.join(", "));
+    }
     if let Some(c) = &outcome.coverage {
         println!(
             "exhaustive: {} schedules, space {}",

@@ -20,10 +20,10 @@ pub enum Deviation {
         now: u64,
         /// Loop iteration.
         iteration: u64,
-        /// The lane that ran.
-        ran: Lane,
-        /// The lane CPython would have run.
-        fifo: Lane,
+        /// What ran.
+        ran: Candidate,
+        /// What CPython would have run.
+        fifo: Candidate,
     },
     /// A set was iterated in another order than the pinned one.
     Set {
@@ -68,12 +68,18 @@ impl Explanation {
     }
 }
 
-fn lane(l: Lane, names: &RuntimeNames) -> String {
-    match l {
-        Lane::Task(t) => format!("task {}", names.task(t)),
-        Lane::Future(f) => format!("a done-callback of {}", names.future(f)),
-        Lane::Soon => "a call_soon callback".to_string(),
-        Lane::Timer(when) => format!("a timer due at t={when}"),
+fn entry(c: Candidate, names: &RuntimeNames) -> String {
+    match (c.lane, c.task) {
+        (Lane::Task(t), _) => format!("task {}", names.task(t)),
+        (Lane::Future(f), _) => format!("a done-callback of {}", names.future(f)),
+        (Lane::Soon, _) => "a call_soon callback".to_string(),
+        (Lane::Timer(when), Some(t)) => {
+            format!(
+                "the timer of task {}'s sleep (due at t={when})",
+                names.task(t)
+            )
+        }
+        (Lane::Timer(when), None) => format!("a timer due at t={when}"),
     }
 }
 
@@ -86,9 +92,9 @@ fn sentence(d: &Deviation, names: &RuntimeNames) -> String {
             fifo,
         } => format!(
             "at t={now} (iteration {iteration}) the ready batch ran {} before {} (FIFO runs {} first)",
-            lane(*ran, names),
-            lane(*fifo, names),
-            lane(*fifo, names)
+            entry(*ran, names),
+            entry(*fifo, names),
+            entry(*fifo, names)
         ),
         Deviation::Set { site, order } => format!(
             "{} went in the order {order:?} of the pinned order",
@@ -150,8 +156,8 @@ impl Scheduler for Explaining {
             self.note(Deviation::Pick {
                 now,
                 iteration,
-                ran: eligible[i].lane,
-                fifo: eligible[0].lane,
+                ran: eligible[i],
+                fifo: eligible[0],
             });
         }
         i

@@ -45,6 +45,8 @@ pub struct Explorer {
     pub checks: Vec<Box<dyn Check>>,
     /// The iteration budget of one run.
     pub budget: u64,
+    /// Run every schedule twice and report the first event where the two runs differ.
+    pub check_determinism: bool,
 }
 
 impl Explorer {
@@ -54,12 +56,20 @@ impl Explorer {
             graph,
             checks: vec![Box::new(Expectations), Box::new(Sanity)],
             budget: DEFAULT_BUDGET,
+            check_determinism: false,
         }
     }
 
-    /// Runs `schedule` and checks the run.
+    /// Runs `schedule` and checks the run (twice, with `check_determinism`).
     pub fn run(&self, schedule: &Schedule) -> RunResult {
-        self.execute(schedule, |s| s)
+        let mut result = self.execute(schedule, |s| s);
+        if self.check_determinism {
+            let again = self.execute(schedule, |s| s);
+            if let Some(v) = first_difference(&result, &again) {
+                result.violations.push(v);
+            }
+        }
+        result
     }
 
     /// Runs `schedule` and also returns, in words, how it deviated from CPython's order.
@@ -115,4 +125,23 @@ impl Explorer {
         };
         run_graph(self.graph.clone(), options).handles
     }
+}
+
+/// The first event at which two runs of one schedule differ, as a `determinism` violation.
+fn first_difference(a: &RunResult, b: &RunResult) -> Option<Violation> {
+    let (x, y) = (&a.report.trace.events, &b.report.trace.events);
+    let line =
+        |e: Option<&crate::trace::Event>| e.map_or("(no event)".to_string(), |e| e.to_string());
+    let i = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i))?;
+    let context =
+        |events: &[crate::trace::Event]| line(i.checked_sub(1).and_then(|j| events.get(j)));
+    Some(Violation {
+        check: Arc::from("determinism"),
+        message: format!(
+            "two runs of one schedule differ at event {i}: first run {}, second run {} (both after {})",
+            line(x.get(i)),
+            line(y.get(i)),
+            context(x)
+        ),
+    })
 }

@@ -103,11 +103,13 @@ pub fn shrink(explorer: &Explorer, failing: &Schedule, check: &str) -> Option<Sh
     }
     let final_schedule = failing.replaying(current.clone());
     let result = explorer.run(&final_schedule);
-    let result = if result.violations.iter().any(|v| &*v.check == check) {
+    let mut result = if result.violations.iter().any(|v| &*v.check == check) {
         result
     } else {
         best
     };
+    // A replay takes CPython's choice once the list ends: keep the list without its tail.
+    result.schedule.decisions = trimmed(result.schedule.decisions);
     Some(Shrunk {
         deviations: deviations(&current),
         result,

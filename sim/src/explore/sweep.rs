@@ -76,6 +76,10 @@ pub struct SweepOutcome {
     pub distinct_traces: usize,
     /// For `exhaustive`: whether the whole space was covered within the run budget.
     pub coverage: Option<Coverage>,
+    /// How the number of distinct traces grew, in seed order: `(runs, distinct)` after a
+    /// tenth, a quarter, half and all of the runs. When the last points stay flat, more runs
+    /// of this policy stop finding new interleavings.
+    pub growth: Vec<(u64, usize)>,
 }
 
 impl SweepConfig {
@@ -132,11 +136,21 @@ pub fn sweep(
     });
     let mut outcome = SweepOutcome::default();
     let mut hashes = BTreeSet::new();
+    let total = results.len() as u64;
+    let checkpoints = [total / 10, total / 4, total / 2, total];
     for r in results {
         let (hash, failed) = r?;
         outcome.runs += 1;
         hashes.insert(hash);
         outcome.failures.extend(failed);
+        if checkpoints.contains(&outcome.runs)
+            && outcome
+                .growth
+                .last()
+                .is_none_or(|&(n, _)| n != outcome.runs)
+        {
+            outcome.growth.push((outcome.runs, hashes.len()));
+        }
     }
     outcome.distinct_traces = hashes.len();
     Ok(outcome)
