@@ -42,7 +42,7 @@ impl Shared {
             let next = self.getters.borrow_mut().pop_front();
             match next {
                 Some(g) if !core.is_done(g) => {
-                    let _ = core.set_result(g, Box::new(()));
+                    let _ = core.set_unit_result(g);
                     return;
                 }
                 Some(_) => continue,

@@ -50,6 +50,19 @@ impl CallbackList {
         }
     }
 
+    /// The first task whose wakeup is registered here.
+    pub(crate) fn waiting_task(&self) -> Option<u32> {
+        let first = |cb: &DoneCb| match cb {
+            DoneCb::Wakeup(t) => Some(*t),
+            _ => None,
+        };
+        match self {
+            CallbackList::Empty => None,
+            CallbackList::One(cb) => first(cb),
+            CallbackList::Many(all) => all.iter().find_map(first),
+        }
+    }
+
     /// Calls `f` on every callback in order, emptying the list.
     pub(crate) fn drain(self, mut f: impl FnMut(DoneCb)) {
         match self {

@@ -92,6 +92,28 @@ pub(crate) enum FutState {
     Cancelled,
 }
 
+/// What a finished future holds.
+pub(crate) enum Outcome {
+    /// Nothing yet (pending or cancelled).
+    None,
+    /// The unit result `()` (a `sleep`'s future, most internal waiters): nothing to box.
+    Unit,
+    /// Any other result.
+    Value(Box<dyn Any>),
+    /// An exception.
+    Exc(Exception),
+}
+
+impl Outcome {
+    /// The stored exception, if any.
+    pub(crate) fn exception(&self) -> Option<&Exception> {
+        match self {
+            Outcome::Exc(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// What kind of object a future slot is: its `cancel` behaves differently per kind.
 #[derive(Clone)]
 pub(crate) enum FutKind {
@@ -105,10 +127,8 @@ pub(crate) enum FutKind {
 
 pub(crate) struct FutSlot {
     pub state: FutState,
-    /// The result once finished normally.
-    pub value: Option<Box<dyn Any>>,
-    /// The exception once finished with one.
-    pub exc: Option<Exception>,
+    /// The result or exception once finished.
+    pub outcome: Outcome,
     /// The recorded cancel message (`_cancel_message`).
     pub cancel_msg: Option<Rc<str>>,
     /// Tasks only: the `CancelledError` the body ended with, handed to the first consumer

@@ -307,7 +307,7 @@ impl EventLoop {
             c.ready.clear();
             c.heap.clear();
             c.report_leftovers();
-            c.tasks.iter_mut().filter_map(|t| t.body.take()).collect()
+            c.take_bodies()
         });
         drop(bodies);
         self.deliver_reports();
@@ -327,13 +327,25 @@ impl Drop for EventLoop {
                 return Vec::new();
             }
             c.open = false;
-            c.tasks.iter_mut().filter_map(|t| t.body.take()).collect()
+            c.take_bodies()
         });
         drop(bodies);
     }
 }
 
 impl Core {
+    /// The bodies of unfinished tasks, to drop with the core released (no allocation when
+    /// every task finished).
+    fn take_bodies(&mut self) -> Vec<Body> {
+        if self.tasks.iter().all(|t| t.body.is_none()) {
+            return Vec::new();
+        }
+        self.tasks
+            .iter_mut()
+            .filter_map(|t| t.body.take())
+            .collect()
+    }
+
     /// Reports what CPython's garbage collector would report for the objects of this loop:
     /// exceptions never retrieved and tasks destroyed while pending.
     fn report_leftovers(&mut self) {
@@ -351,7 +363,7 @@ impl Core {
                         Some(t),
                     );
                 }
-            } else if let (Some(exc), false) = (slot.exc.clone(), slot.retrieved) {
+            } else if let (Some(exc), false) = (slot.outcome.exception().cloned(), slot.retrieved) {
                 let what = if task.is_some() { "Task" } else { "Future" };
                 self.report(
                     format!("{what} exception was never retrieved"),
@@ -531,9 +543,10 @@ impl Core {
             return batch
                 .enumerate()
                 .filter(|(_, e)| self.lane_of(e) == front)
-                .map(|(fifo_index, _)| Candidate {
+                .map(|(fifo_index, e)| Candidate {
                     lane: front,
                     fifo_index,
+                    task: self.subject(e),
                 })
                 .collect();
         }
@@ -543,13 +556,33 @@ impl Core {
             let lane = self.lane_of(e);
             if let Lane::Timer(when) = lane {
                 min_timer = min_timer.min(when);
-                out.push(Candidate { lane, fifo_index });
+                out.push(Candidate {
+                    lane,
+                    fifo_index,
+                    task: self.subject(e),
+                });
             } else if !out.iter().any(|c| c.lane == lane) {
-                out.push(Candidate { lane, fifo_index });
+                out.push(Candidate {
+                    lane,
+                    fifo_index,
+                    task: self.subject(e),
+                });
             }
         }
         out.retain(|c| !matches!(c.lane, Lane::Timer(w) if w != min_timer));
         out
+    }
+
+    /// The task an entry runs or wakes, if any (see [`Candidate::task`]).
+    fn subject(&self, e: &Entry) -> Option<u32> {
+        match e {
+            Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => Some(*t),
+            Entry::Timer(id) => match self.timers[*id as usize].cb {
+                Some(HandleCb::SleepWake(f)) => self.fut(f).callbacks.waiting_task(),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Runs an entry's bookkeeping and says what to run with the borrow released.
@@ -604,7 +637,7 @@ impl Core {
         match cb {
             HandleCb::SleepWake(f) => {
                 if !self.is_done(f) {
-                    let _ = self.set_result(f, Box::new(()));
+                    let _ = self.set_unit_result(f);
                 }
                 Action::Nothing
             }

@@ -16,7 +16,8 @@ use std::rc::Rc;
 use crate::await_point::Awaiting;
 use crate::callbacks::CallbackList;
 use crate::core::{
-    Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, UserDoneFn, with_core, with_loop,
+    Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, Outcome, UserDoneFn, with_core,
+    with_loop,
 };
 use crate::exception::Exception;
 
@@ -29,8 +30,7 @@ impl Core {
         let id = self.futs.len() as FutId;
         self.futs.push(FutSlot {
             state: FutState::Pending,
-            value: None,
-            exc: None,
+            outcome: Outcome::None,
             cancel_msg: None,
             saved_cancel: None,
             callbacks: CallbackList::Empty,
@@ -64,26 +64,28 @@ impl Core {
 
     /// `Future.set_result` (FUT-3: `InvalidStateError` when done).
     pub(crate) fn set_result(&mut self, f: FutId, value: Box<dyn Any>) -> Result<(), Exception> {
+        self.finish(f, Outcome::Value(value))
+    }
+
+    /// `set_result(None)` for a future whose result is `()`.
+    pub(crate) fn set_unit_result(&mut self, f: FutId) -> Result<(), Exception> {
+        self.finish(f, Outcome::Unit)
+    }
+
+    fn finish(&mut self, f: FutId, outcome: Outcome) -> Result<(), Exception> {
         let slot = self.fut_mut(f);
         if slot.state != FutState::Pending {
             return Err(Exception::invalid_state(INVALID_STATE));
         }
         slot.state = FutState::Finished;
-        slot.value = Some(value);
+        slot.outcome = outcome;
         self.after_completion(f);
         Ok(())
     }
 
     /// `Future.set_exception` (FUT-3; a `CancelledError` is stored as an exception, FUT-2).
     pub(crate) fn set_exception(&mut self, f: FutId, exc: Exception) -> Result<(), Exception> {
-        let slot = self.fut_mut(f);
-        if slot.state != FutState::Pending {
-            return Err(Exception::invalid_state(INVALID_STATE));
-        }
-        slot.state = FutState::Finished;
-        slot.exc = Some(exc);
-        self.after_completion(f);
-        Ok(())
+        self.finish(f, Outcome::Exc(exc))
     }
 
     /// `Future.cancel` of the plain-future class (FUT-5), whatever the slot's kind.
@@ -151,7 +153,7 @@ impl Core {
         match slot.state {
             FutState::Pending => Err(Exception::invalid_state("Result is not ready.")),
             FutState::Cancelled => Err(self.make_cancelled_error(f)),
-            FutState::Finished => match &slot.exc {
+            FutState::Finished => match slot.outcome.exception() {
                 Some(exc) => {
                     slot.retrieved = true;
                     Err(exc.clone())
@@ -169,9 +171,12 @@ impl Core {
 
     /// The value of a future that finished normally.
     pub(crate) fn value_of<T: Clone + 'static>(&self, f: FutId) -> T {
-        self.fut(f)
-            .value
-            .as_ref()
+        let value: Option<&dyn Any> = match &self.fut(f).outcome {
+            Outcome::Unit => Some(&()),
+            Outcome::Value(v) => Some(v.as_ref()),
+            _ => None,
+        };
+        value
             .and_then(|v| v.downcast_ref::<T>())
             .expect("aiosim: future result has another type than its handle")
             .clone()
@@ -271,7 +276,7 @@ impl FutureRef {
 
     /// The exception stored on a finished future, without marking it retrieved.
     pub fn peek_exception(self) -> Option<Exception> {
-        self.with(|c, f| c.fut(f).exc.clone())
+        self.with(|c, f| c.fut(f).outcome.exception().cloned())
     }
 
     /// `add_done_callback(cb)`: `cb` is queued with `call_soon` when the future completes, or

@@ -52,6 +52,9 @@ pub struct Candidate {
     pub lane: Lane,
     /// Position in the FIFO order of the remaining batch (0 = what CPython runs next).
     pub fifo_index: usize,
+    /// The task the entry runs or wakes, when there is one: a step or wakeup's task, or the
+    /// task sleeping on a `sleep` timer (for explanations; policies need not look at it).
+    pub task: Option<u32>,
 }
 
 /// A place where CPython iterates a set, so its order is arbitrary (semantics 2.11).

@@ -84,7 +84,7 @@ impl Internal for OnTaskDone {
             && g.tasks.borrow().is_empty()
             && !core.is_done(waiter)
         {
-            let _ = core.set_result(waiter, Box::new(()));
+            let _ = core.set_unit_result(waiter);
         }
         if core.fut(fut).state == FutState::Cancelled {
             return; // TG-4

@@ -47,7 +47,7 @@ struct ReleaseWaiter {
 impl Internal for ReleaseWaiter {
     fn run(self: Rc<Self>, core: &mut Core, _fut: FutId) {
         if !core.is_done(self.waiter) {
-            let _ = core.set_result(self.waiter, Box::new(()));
+            let _ = core.set_unit_result(self.waiter);
         }
     }
 
@@ -77,7 +77,7 @@ impl Internal for OnCompletion {
                 core.cancel_timer(t);
             }
             if !core.is_done(self.waiter) {
-                let _ = core.set_result(self.waiter, Box::new(()));
+                let _ = core.set_unit_result(self.waiter);
             }
         }
     }
