@@ -27,6 +27,10 @@ pub struct RunView<'a> {
     pub report: &'a RunReport,
     /// The runtime sanity violations recorded during the run.
     pub sanity: &'a [SanityViolation],
+    /// The permutation level the run was scheduled at (`Fifo` for CPython's order): checks
+    /// of exact orders and latencies apply only at `Fifo`, timing checks weaken to "not
+    /// before" from level 3 on (semantics 4.4).
+    pub level: aiosim::Level,
 }
 
 /// A check over one run.

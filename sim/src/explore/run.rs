@@ -100,10 +100,15 @@ impl Explorer {
         };
         let report = run_graph(self.graph.clone(), options);
         let found = sanity.violations();
+        let level = match schedule.policy {
+            crate::policy::PolicyKind::Fifo => aiosim::Level::Fifo,
+            _ => schedule.level,
+        };
         let view = RunView {
             graph: &self.graph,
             report: &report,
             sanity: &found,
+            level,
         };
         let violations = self.checks.iter().flat_map(|c| c.check(&view)).collect();
         let mut recorded = schedule.clone();

@@ -178,6 +178,39 @@ impl<'a> OpGen<'a> {
         ops
     }
 
+    /// A task group whose body, cancelled because a child failed, catches the cancellation
+    /// and spawns again into the aborting group (`RuntimeError: TaskGroup ... is shutting
+    /// down`, graph-format 3.4), or sees the group finish normally if the child did not fail:
+    ///
+    /// `{"taskgroup": [{"spawn": A}, {"try": [{"sleep": N}], "except":
+    /// [{"type": "CancelledError" | "BaseException", "do": [{"spawn": B}]}]}]}`
+    ///
+    /// Four ops: the group, both spawns (planned ones, already reserved) and the `try`, plus
+    /// the `sleep`.
+    fn aborting_group(&mut self, body: &mut Body) -> Json {
+        // `op` counted the group itself; the `try` and the `sleep` are extra (the budget
+        // may overshoot by two here, so check and fall back to an empty group).
+        if self.emitted + self.reserved + 2 > self.cfg.max_total_ops {
+            return Json::obj([("taskgroup", Json::Arr(Vec::new()))]);
+        }
+        self.emitted += 2;
+        let first = self.forced_spawn(body);
+        let second = self.forced_spawn(body);
+        let ty = if self.rng.percent(70) {
+            "CancelledError"
+        } else {
+            "BaseException"
+        };
+        let ticks = self.rng.range_u64(1, self.cfg.max_duration.max(1)) as i64;
+        let sleep = Json::obj([("sleep", Json::Int(ticks))]);
+        let handler = Json::obj([("type", Json::str(ty)), ("do", Json::Arr(vec![second]))]);
+        let guarded = Json::obj([
+            ("try", Json::Arr(vec![sleep])),
+            ("except", Json::Arr(vec![handler])),
+        ]);
+        Json::obj([("taskgroup", Json::Arr(vec![first, guarded]))])
+    }
+
     /// A burst of empty `timeout` blocks with long timeouts: each leaves a cancelled timer in
     /// the heap, so that enough of them accumulate for the loop's rebuild rule (more than 100
     /// timers, more than half of them cancelled; graph-format section 7).
@@ -459,6 +492,12 @@ impl<'a> OpGen<'a> {
                     in_taskgroup: true,
                     ..inner
                 };
+                if body.pending_spawns.len() >= 2
+                    && ctx.depth + 2 <= self.cfg.max_depth
+                    && self.rng.percent(30)
+                {
+                    return Some(self.aborting_group(body));
+                }
                 let block = self.block(body, tg_ctx, block_len);
                 Json::obj([("taskgroup", Json::Arr(block))])
             }

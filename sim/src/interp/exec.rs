@@ -109,6 +109,12 @@ fn exec_block<'a>(ctx: &'a Ctx, block: &'a Block) -> Boxed<'a, BlockFlow> {
 
 /// Runs one op and emits its `op` event when control leaves it (4.4).
 async fn exec_op(ctx: &Ctx, node: &OpNode) -> Result<Flow, Exception> {
+    ctx.run.op_starts.borrow_mut().push(super::OpStart {
+        task: ctx.run.task_name(ctx.task),
+        at: node.at.clone(),
+        t: aiosim::time(),
+        iteration: ctx.run.iteration.get(),
+    });
     let flow = run_op(ctx, node).await;
     let out = match &flow {
         Ok(Flow::Normal(res)) => Outcome::Ok(res.clone()),

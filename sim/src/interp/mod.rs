@@ -63,6 +63,39 @@ pub struct RunReport {
     pub handles: u64,
     /// Names of the runtime's objects, for explanations.
     pub names: RuntimeNames,
+    /// The loop iteration in which each event of `trace` was emitted (same length).
+    pub event_iterations: Vec<u64>,
+    /// Every op that started, in order, with when it started (the trace only shows when
+    /// control left it).
+    pub op_starts: Vec<OpStart>,
+    /// The final state of every spawned task and created future, by scenario name.
+    pub finals: Vec<FinalState>,
+}
+
+/// The state of a task or future when the run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinalState {
+    /// The scenario name.
+    pub name: Arc<str>,
+    /// Whether it is a task (else a future).
+    pub is_task: bool,
+    /// Its state.
+    pub state: aiosim::State,
+    /// For tasks: `cancelling()` at the end.
+    pub cancelling: u32,
+}
+
+/// The start of an op: which task, which op (its path), at what time and iteration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpStart {
+    /// The task running the op.
+    pub task: Arc<str>,
+    /// The op's path in its task definition.
+    pub at: Arc<str>,
+    /// Virtual time when it started.
+    pub t: u64,
+    /// Loop iteration in which it started.
+    pub iteration: u64,
 }
 
 /// The scenario names of the runtime's tasks and futures, by their runtime index.
@@ -118,11 +151,18 @@ pub(crate) struct Run {
     pub futures: RefCell<Vec<Option<aiosim::Future<Value>>>>,
     /// Virtual time as of the current iteration (for events emitted by the observer).
     pub now: Cell<u64>,
+    /// The loop iteration in progress.
+    pub iteration: Cell<u64>,
+    /// The iteration in which each event was emitted.
+    pub event_iterations: RefCell<Vec<u64>>,
+    /// When each executed op started.
+    pub op_starts: RefCell<Vec<OpStart>>,
 }
 
 impl Run {
     pub(crate) fn emit(&self, e: Event) {
         self.events.borrow_mut().push(e);
+        self.event_iterations.borrow_mut().push(self.iteration.get());
     }
 
     pub(crate) fn task_name(&self, index: usize) -> Arc<str> {
@@ -137,6 +177,7 @@ struct SkippedBodies(Rc<Run>, Option<Box<dyn Observer>>);
 impl Observer for SkippedBodies {
     fn iteration(&mut self, iteration: u64, now: u64, batch: usize) {
         self.0.now.set(now);
+        self.0.iteration.set(iteration);
         if let Some(o) = self.1.as_mut() {
             o.iteration(iteration, now, batch);
         }
@@ -205,6 +246,9 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         handles: Cell::new(0),
         futures: RefCell::new(vec![None; graph.futures.len()]),
         now: Cell::new(0),
+        iteration: Cell::new(0),
+        event_iterations: RefCell::new(Vec::new()),
+        op_starts: RefCell::new(Vec::new()),
         graph,
     });
     let event_loop = EventLoop::new();
@@ -226,6 +270,7 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         },
     };
     let iterations = event_loop.iteration();
+    let finals = final_states(&run);
     if !matches!(end, RunEnd::BudgetExhausted { .. }) {
         let run_outcome = match outcome {
             Ok(v) => Some(Outcome::ok(v)),
@@ -258,7 +303,32 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         iterations,
         handles: run.handles.get(),
         names,
+        event_iterations: run.event_iterations.take(),
+        op_starts: run.op_starts.take(),
+        finals,
     }
+}
+
+fn final_states(run: &Run) -> Vec<FinalState> {
+    let tasks = run.tasks.borrow();
+    let futures = run.futures.borrow();
+    let task_states = tasks.iter().enumerate().filter_map(|(i, t)| {
+        t.map(|t| FinalState {
+            name: run.task_name(i),
+            is_task: true,
+            state: t.as_ref().state(),
+            cancelling: t.cancelling(),
+        })
+    });
+    let future_states = futures.iter().enumerate().filter_map(|(i, f)| {
+        f.map(|f| FinalState {
+            name: run.graph.futures[i].clone(),
+            is_task: false,
+            state: f.as_ref().state(),
+            cancelling: 0,
+        })
+    });
+    task_states.chain(future_states).collect()
 }
 
 fn budget_end(s: &aiosim::Stall) -> RunEnd {

@@ -1,0 +1,1 @@
+//! Every invariant ID of the catalogue and where it is judged.

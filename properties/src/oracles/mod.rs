@@ -1,0 +1,57 @@
+//! The oracles, one module per area of the catalogue. Each module lists its oracles and the
+//! IDs of its area that cannot be judged from a run, with the reason.
+
+mod as_completed;
+mod fut;
+mod gather;
+mod loop_;
+mod run;
+mod shield;
+mod sleep;
+mod task;
+mod task_group;
+mod timeout;
+mod wait;
+mod wait_for;
+
+use crate::oracle::Oracle;
+
+/// Every oracle, in catalogue order.
+pub fn all() -> Vec<Box<dyn Oracle>> {
+    [
+        fut::oracles(),
+        task::oracles(),
+        loop_::oracles(),
+        sleep::oracles(),
+        gather::oracles(),
+        wait::oracles(),
+        wait_for::oracles(),
+        shield::oracles(),
+        as_completed::oracles(),
+        timeout::oracles(),
+        task_group::oracles(),
+        run::oracles(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Every ID that has no oracle, with the reason and where it is tested instead.
+pub fn not_judged() -> Vec<(&'static str, &'static str)> {
+    [
+        fut::NOT_JUDGED,
+        task::NOT_JUDGED,
+        loop_::NOT_JUDGED,
+        sleep::NOT_JUDGED,
+        gather::NOT_JUDGED,
+        wait::NOT_JUDGED,
+        wait_for::NOT_JUDGED,
+        shield::NOT_JUDGED,
+        as_completed::NOT_JUDGED,
+        timeout::NOT_JUDGED,
+        task_group::NOT_JUDGED,
+        run::NOT_JUDGED,
+    ]
+    .concat()
+}
