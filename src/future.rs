@@ -335,6 +335,16 @@ impl<T> std::fmt::Debug for Future<T> {
     }
 }
 
+/// A future handle is also its untyped handle: `done()`, `cancelled()`, `cancel()`,
+/// `cancel_with()`, `exception()`, `add_done_callback()`, `remove_done_callback()` and
+/// `state()` come from [`FutureRef`].
+impl<T> std::ops::Deref for Future<T> {
+    type Target = FutureRef;
+    fn deref(&self) -> &FutureRef {
+        &self.raw
+    }
+}
+
 impl<T> Future<T> {
     pub(crate) fn from_raw(loop_id: u32, id: FutId) -> Future<T> {
         Future {
@@ -369,41 +379,6 @@ impl<T: Clone + 'static> Future<T> {
     /// `result()` (FUT-4, FUT-10).
     pub fn result(&self) -> Result<T, Exception> {
         self.raw.with(|c, f| c.result_of::<T>(f))
-    }
-
-    /// `done()` (FUT-1).
-    pub fn done(&self) -> bool {
-        self.raw.done()
-    }
-
-    /// `cancelled()` (FUT-1).
-    pub fn cancelled(&self) -> bool {
-        self.raw.cancelled()
-    }
-
-    /// `cancel()` (FUT-5).
-    pub fn cancel(&self) -> bool {
-        self.raw.cancel()
-    }
-
-    /// `cancel(msg)` (FUT-5, FUT-10).
-    pub fn cancel_with(&self, msg: &str) -> bool {
-        self.raw.cancel_with(msg)
-    }
-
-    /// `exception()` (FUT-4).
-    pub fn exception(&self) -> Result<Option<Exception>, Exception> {
-        self.raw.exception()
-    }
-
-    /// `add_done_callback` (FUT-7, FUT-8).
-    pub fn add_done_callback(&self, cb: &DoneCallback) {
-        self.raw.add_done_callback(cb)
-    }
-
-    /// `remove_done_callback` (FUT-9).
-    pub fn remove_done_callback(&self, cb: &DoneCallback) -> usize {
-        self.raw.remove_done_callback(cb)
     }
 }
 

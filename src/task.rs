@@ -22,7 +22,7 @@ use crate::core::{
     with_core, with_loop,
 };
 use crate::exception::Exception;
-use crate::future::{DoneCallback, FutureRef, State};
+use crate::future::{FutureRef, State};
 use crate::mutation::{self, Mutation};
 
 impl Core {
@@ -299,6 +299,7 @@ impl TaskRef {
 /// (the same object for every awaiter, TASK-16); a cancelled task raises `CancelledError`.
 pub struct Task<T> {
     raw: TaskRef,
+    fut: FutureRef,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -323,38 +324,12 @@ impl<T: Clone + 'static> Task<T> {
 
     /// The task's future as an untyped handle.
     pub fn as_future(&self) -> FutureRef {
-        self.raw.as_future()
+        self.fut
     }
 
     /// `result()` (FUT-4; a cancelled task hands out its saved error once, TASK-14c).
     pub fn result(&self) -> Result<T, Exception> {
-        let f = self.raw.as_future();
-        f.with(|c, id| c.result_of::<T>(id))
-    }
-
-    /// `exception()` (FUT-4).
-    pub fn exception(&self) -> Result<Option<Exception>, Exception> {
-        self.raw.as_future().exception()
-    }
-
-    /// `done()`.
-    pub fn done(&self) -> bool {
-        self.raw.done()
-    }
-
-    /// `cancelled()`.
-    pub fn cancelled(&self) -> bool {
-        self.raw.cancelled()
-    }
-
-    /// `cancel()` (TASK-3..TASK-5).
-    pub fn cancel(&self) -> bool {
-        self.raw.cancel()
-    }
-
-    /// `cancel(msg)` (TASK-14).
-    pub fn cancel_with(&self, msg: &str) -> bool {
-        self.raw.cancel_with(msg)
+        self.fut.with(|c, id| c.result_of::<T>(id))
     }
 
     /// `cancelling()` (TASK-3).
@@ -371,15 +346,15 @@ impl<T: Clone + 'static> Task<T> {
     pub fn name(&self) -> Rc<str> {
         self.raw.name()
     }
+}
 
-    /// `add_done_callback` on the task (FUT-7, FUT-8).
-    pub fn add_done_callback(&self, cb: &DoneCallback) {
-        self.raw.as_future().add_done_callback(cb)
-    }
-
-    /// `remove_done_callback` on the task (FUT-9).
-    pub fn remove_done_callback(&self, cb: &DoneCallback) -> usize {
-        self.raw.as_future().remove_done_callback(cb)
+/// A task handle is also its future's untyped handle: `done()`, `cancelled()`, `cancel()`,
+/// `cancel_with()` (the task's own `cancel`, TASK-3..TASK-5), `exception()`,
+/// `add_done_callback()`, `remove_done_callback()` and `state()` come from [`FutureRef`].
+impl<T> std::ops::Deref for Task<T> {
+    type Target = FutureRef;
+    fn deref(&self) -> &FutureRef {
+        &self.fut
     }
 }
 
@@ -387,7 +362,7 @@ impl<T: Clone + 'static> std::future::IntoFuture for Task<T> {
     type Output = Result<T, Exception>;
     type IntoFuture = Awaiting<T>;
     fn into_future(self) -> Awaiting<T> {
-        Awaiting::new(self.raw.as_future())
+        Awaiting::new(self.fut)
     }
 }
 
@@ -425,12 +400,19 @@ where
     F: StdFuture<Output = Result<T, Exception>> + 'static,
 {
     let body = erase(body);
-    with_core(|c| Task {
-        raw: TaskRef {
-            id: c.new_task(body, name, false),
-            loop_id: c.loop_id,
-        },
-        _t: PhantomData,
+    with_core(|c| {
+        let id = c.new_task(body, name, false);
+        Task {
+            raw: TaskRef {
+                id,
+                loop_id: c.loop_id,
+            },
+            fut: FutureRef {
+                id: c.task(id).fut,
+                loop_id: c.loop_id,
+            },
+            _t: PhantomData,
+        }
     })
 }
 

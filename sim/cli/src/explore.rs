@@ -315,7 +315,8 @@ pub fn shrink(args: &ShrinkArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     };
-    let (result, sentences) = explorer.run_explained(&shrunk.result.schedule);
+    let (mut result, sentences) = explorer.run_explained(&shrunk.result.schedule);
+    result.schedule = shrunk.result.schedule.clone();
     let out = args.out.clone().unwrap_or_else(|| {
         let mut p = args.failures.clone().into_os_string();
         p.push(".shrunk.jsonl");

@@ -79,19 +79,25 @@ impl Check for Expectations {
         let finish = trace.finish();
         let mut out = Vec::new();
         for (i, e) in run.graph.expect.iter().enumerate() {
-            let problem = match e {
-                Expectation::End { task, outcome } => end_problem(
+            let found = match e {
+                Expectation::End { task, outcome } => problem(
+                    &format!("task {}", task.name),
                     trace.end_of(&task.name),
-                    &task.name,
                     std::slice::from_ref(outcome),
                 ),
-                Expectation::EndIn { task, outcomes } => {
-                    end_problem(trace.end_of(&task.name), &task.name, outcomes)
+                Expectation::EndIn { task, outcomes } => problem(
+                    &format!("task {}", task.name),
+                    trace.end_of(&task.name),
+                    outcomes,
+                ),
+                Expectation::Run(o) => problem(
+                    "the run",
+                    finish.as_ref().and_then(|f| f.run),
+                    std::slice::from_ref(o),
+                ),
+                Expectation::RunIn(os) => {
+                    problem("the run", finish.as_ref().and_then(|f| f.run), os)
                 }
-                Expectation::Run(o) => {
-                    run_problem(finish.as_ref().and_then(|f| f.run), std::slice::from_ref(o))
-                }
-                Expectation::RunIn(os) => run_problem(finish.as_ref().and_then(|f| f.run), os),
                 Expectation::Deadlock(b) => match &finish {
                     Some(f) if f.deadlock != *b => Some(format!(
                         "expected deadlock {b}, the run ended with deadlock {}",
@@ -100,7 +106,7 @@ impl Check for Expectations {
                     _ => None,
                 },
             };
-            if let Some(message) = problem {
+            if let Some(message) = found {
                 out.push(Violation {
                     check: Arc::from(format!("expect[{i}]")),
                     message,
@@ -111,28 +117,15 @@ impl Check for Expectations {
     }
 }
 
-fn end_problem(actual: Option<&Outcome>, task: &str, wanted: &[ExpectedOutcome]) -> Option<String> {
+/// What is wrong with `actual` (the outcome of `what`), if it is none of `wanted`.
+fn problem(what: &str, actual: Option<&Outcome>, wanted: &[ExpectedOutcome]) -> Option<String> {
     match actual {
         None => Some(format!(
-            "task {task} never ended (expected {})",
+            "{what} has no outcome (expected {})",
             describe(wanted)
         )),
         Some(a) if !one_of(a, wanted) => Some(format!(
-            "task {task} ended with {a}, expected {}",
-            describe(wanted)
-        )),
-        Some(_) => None,
-    }
-}
-
-fn run_problem(actual: Option<&Outcome>, wanted: &[ExpectedOutcome]) -> Option<String> {
-    match actual {
-        None => Some(format!(
-            "the run has no outcome (expected {})",
-            describe(wanted)
-        )),
-        Some(a) if !one_of(a, wanted) => Some(format!(
-            "the run ended with {a}, expected {}",
+            "{what} ended with {a}, expected {}",
             describe(wanted)
         )),
         Some(_) => None,

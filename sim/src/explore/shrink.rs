@@ -30,90 +30,95 @@ fn trimmed(mut d: Vec<Decision>) -> Vec<Decision> {
     d
 }
 
-/// Shrinks `failing`, keeping failures of the check named `check`. Returns `None` if the
-/// schedule does not reproduce that failure at all.
-pub fn shrink(explorer: &Explorer, failing: &Schedule, check: &str) -> Option<Shrunk> {
-    let mut attempts = 0u64;
-    let mut attempt = |decisions: Vec<Decision>| -> Option<RunResult> {
-        attempts += 1;
-        let result = explorer.run(&failing.replaying(decisions));
-        result
-            .violations
-            .iter()
-            .any(|v| &*v.check == check)
-            .then_some(result)
-    };
-    let mut best = attempt(failing.decisions.clone())?;
-    let mut current = trimmed(best.schedule.decisions.clone());
-    loop {
+/// The search state: the smallest failing decision list found so far and its run.
+struct Search<'a> {
+    explorer: &'a Explorer,
+    failing: &'a Schedule,
+    check: &'a str,
+    attempts: u64,
+    current: Vec<Decision>,
+    best: RunResult,
+}
+
+impl Search<'_> {
+    /// Runs `candidate`; keeps it (as the decisions its run actually made, without the tail)
+    /// if it still fails the check and is smaller. Returns whether it was kept.
+    fn consider(&mut self, candidate: Vec<Decision>) -> bool {
+        self.attempts += 1;
+        let result = self.explorer.run(&self.failing.replaying(candidate));
+        if !result.violations.iter().any(|v| &*v.check == self.check) {
+            return false;
+        }
+        let next = trimmed(result.schedule.decisions.clone());
+        if !better(&next, &self.current) {
+            return false;
+        }
+        self.current = next;
+        self.best = result;
+        true
+    }
+
+    /// One round of every step; returns whether anything got smaller.
+    fn round(&mut self) -> bool {
         let mut improved = false;
-        let positions: Vec<usize> = (0..current.len())
-            .rev()
-            .filter(|&i| current[i].chosen != 0)
+        let deviating: Vec<usize> = (0..self.current.len())
+            .filter(|&i| self.current[i].chosen != 0)
             .collect();
-        // Cut everything after a deviation (the earliest cut that still fails wins).
-        for &i in positions.iter().rev() {
-            if let Some(r) = attempt(current[..=i].to_vec()) {
-                let next = trimmed(r.schedule.decisions.clone());
-                if better(&next, &current) {
-                    current = next;
-                    best = r;
-                    improved = true;
-                    break;
-                }
+        // Cut everything after a deviation: the earliest cut that still fails wins.
+        for &i in &deviating {
+            if i < self.current.len() && self.consider(self.current[..=i].to_vec()) {
+                improved = true;
+                break;
             }
         }
         // Undo one deviation at a time, latest first.
-        for &i in &positions {
-            if i >= current.len() || current[i].chosen == 0 {
-                continue;
-            }
-            let mut candidate = current.clone();
-            candidate[i].chosen = 0;
-            if let Some(r) = attempt(candidate) {
-                let next = trimmed(r.schedule.decisions.clone());
-                if better(&next, &current) {
-                    current = next;
-                    best = r;
-                    improved = true;
-                }
+        for &i in deviating.iter().rev() {
+            if i < self.current.len() && self.current[i].chosen != 0 {
+                let mut candidate = self.current.clone();
+                candidate[i].chosen = 0;
+                improved |= self.consider(candidate);
             }
         }
         // Prefer the smallest option at each remaining deviation.
         let mut i = 0;
-        while i < current.len() {
-            for lower in 1..current[i].chosen {
-                let mut candidate = current.clone();
+        while i < self.current.len() {
+            for lower in 1..self.current[i].chosen {
+                let mut candidate = self.current.clone();
                 candidate[i].chosen = lower;
-                if let Some(r) = attempt(candidate) {
-                    let next = trimmed(r.schedule.decisions.clone());
-                    if better(&next, &current) {
-                        current = next;
-                        best = r;
-                        improved = true;
-                        break;
-                    }
+                if self.consider(candidate) {
+                    improved = true;
+                    break;
                 }
             }
             i += 1;
         }
-        if !improved {
-            break;
-        }
+        improved
     }
-    let final_schedule = failing.replaying(current.clone());
-    let result = explorer.run(&final_schedule);
-    let mut result = if result.violations.iter().any(|v| &*v.check == check) {
-        result
-    } else {
-        best
+}
+
+/// Shrinks `failing`, keeping failures of the check named `check`. Returns `None` if the
+/// schedule does not reproduce that failure at all.
+pub fn shrink(explorer: &Explorer, failing: &Schedule, check: &str) -> Option<Shrunk> {
+    let first = explorer.run(&failing.replaying(failing.decisions.clone()));
+    if !first.violations.iter().any(|v| &*v.check == check) {
+        return None;
+    }
+    let mut search = Search {
+        explorer,
+        failing,
+        check,
+        attempts: 1,
+        current: trimmed(first.schedule.decisions.clone()),
+        best: first,
     };
+    while search.round() {}
+    let mut result = search.best;
     // A replay takes CPython's choice once the list ends: keep the list without its tail.
-    result.schedule.decisions = trimmed(result.schedule.decisions);
+    result.schedule.decisions = search.current;
     Some(Shrunk {
-        deviations: deviations(&current),
+        deviations: deviations(&result.schedule.decisions),
         result,
-        attempts,
+        attempts: search.attempts,
     })
 }
 
