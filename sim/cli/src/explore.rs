@@ -1,6 +1,6 @@
 //! `aiosim explore`, `aiosim replay` and `aiosim shrink`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -236,7 +236,7 @@ pub struct ShrinkArgs {
 
 /// Loads record `index` and its scenario (which must be unchanged).
 fn record_and_explorer(
-    failures: &PathBuf,
+    failures: &Path,
     index: usize,
 ) -> Result<(FailureRecord, Explorer, u64), ExitCode> {
     let records = read_failures(failures).map_err(|e| {
