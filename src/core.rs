@@ -248,6 +248,8 @@ pub(crate) struct Core {
     pub injecting: bool,
     pub observer: Option<Box<dyn Observer>>,
     pub reports: Vec<ErrorReport>,
+    /// The real-time clock, or `None` for the virtual clock.
+    pub clock: Option<Box<crate::real_time::RealClock>>,
 }
 
 impl Core {
@@ -276,6 +278,7 @@ impl Core {
             injecting: false,
             observer: None,
             reports: Vec::new(),
+            clock: None,
         }
     }
 
@@ -304,6 +307,7 @@ impl Core {
         self.injecting = false;
         self.observer = None;
         self.reports.clear();
+        self.clock = None;
     }
 
     /// Installs a scheduler.

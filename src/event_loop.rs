@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::task::{Context, Waker};
+use std::time::Duration;
 
 use crate::core::{
     Body, Core, DoneCb, Entry, ErrorReport, FutId, FutState, HandleCb, TaskId, UserDoneFn,
@@ -22,6 +23,7 @@ use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
 use crate::handle::{Handle, TimerHandle};
 use crate::observe::{HandleKind, Observer};
+use crate::real_time::{LoopHandle, RealClock, Waited};
 use crate::schedule::{Candidate, Lane, Level, Scheduler};
 use crate::task::Task;
 
@@ -132,6 +134,23 @@ impl EventLoop {
             handler: RefCell::new(None),
             _not_send: PhantomData,
         }
+    }
+
+    /// Opens a loop on the real clock: one tick lasts `tick`, and waiting happens in a `mio`
+    /// poller that other threads can wake through [`EventLoop::handle`].
+    ///
+    /// # Panics
+    /// If another loop is open in this thread.
+    pub fn real_time(tick: Duration) -> std::io::Result<EventLoop> {
+        let clock = RealClock::new(tick)?;
+        let event_loop = EventLoop::new();
+        event_loop.with(|c| c.clock = Some(Box::new(clock)));
+        Ok(event_loop)
+    }
+
+    /// A handle for `call_soon_threadsafe` from other threads (real-time loops only).
+    pub fn handle(&self) -> Option<LoopHandle> {
+        self.with(|c| c.clock.as_ref().map(|clock| clock.handle()))
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
@@ -393,7 +412,9 @@ impl Core {
             return Err(RunError::BudgetExhausted(self.stall()));
         }
         self.purge_cancelled_timers();
-        if !self.stopping {
+        if self.clock.is_some() {
+            self.wait_real_time()?;
+        } else if !self.stopping {
             match self.heap.peek() {
                 None if self.ready.is_empty() => return Err(RunError::Deadlock(self.stall())),
                 None => {}
@@ -417,6 +438,27 @@ impl Core {
             obs.iteration(self.iteration, self.now, batch);
         }
         Ok(batch)
+    }
+
+    /// Steps (2)–(4) on the real clock: wait in the poller until the next deadline (or only
+    /// collect what other threads sent, when work is ready), then queue what arrived.
+    fn wait_real_time(&mut self) -> Result<(), RunError> {
+        let block = self.ready.is_empty() && !self.stopping;
+        let deadline = self.heap.peek().map(|h| h.when);
+        let clock = self.clock.as_mut().expect("a real-time loop");
+        match clock.wait(deadline, block) {
+            Ok(Waited::Woke(now, arrived)) => {
+                self.now = self.now.max(now);
+                for f in arrived {
+                    self.call_soon_cb(HandleCb::User(f));
+                }
+                Ok(())
+            }
+            Ok(Waited::Never) => Err(RunError::Deadlock(self.stall())),
+            Err(e) => Err(RunError::Raised(Exception::runtime(&format!(
+                "the real-time loop's poller failed: {e}"
+            )))),
+        }
     }
 
     /// Step (5): due timers, in heap order, to the back of the ready queue. At level 3 the
