@@ -5,6 +5,7 @@
 //! whole graph is `Send + Sync`, so one parsed graph can be shared by workers on several
 //! threads.
 
+use crate::trace::OpKind;
 use std::sync::Arc;
 
 use crate::value::Value;
@@ -165,32 +166,37 @@ pub enum Op {
 }
 
 impl Op {
+    /// The op's kind.
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Spawn(_) => OpKind::Spawn,
+            Op::Sleep(_) => OpKind::Sleep,
+            Op::Await(_) => OpKind::Await,
+            Op::Gather { .. } => OpKind::Gather,
+            Op::Wait { .. } => OpKind::Wait,
+            Op::WaitFor { .. } => OpKind::WaitFor,
+            Op::Shield(_) => OpKind::Shield,
+            Op::AsCompleted { .. } => OpKind::AsCompleted,
+            Op::Cancel { .. } => OpKind::Cancel,
+            Op::Return(_) => OpKind::Return,
+            Op::Raise(_) => OpKind::Raise,
+            Op::Try { .. } => OpKind::Try,
+            Op::Timeout { .. } => OpKind::Timeout,
+            Op::TaskGroup(_) => OpKind::Taskgroup,
+            Op::Future(_) => OpKind::Future,
+            Op::SetResult { .. } => OpKind::SetResult,
+            Op::SetException { .. } => OpKind::SetException,
+            Op::AddDoneCallback { .. } => OpKind::AddDoneCallback,
+            Op::Done(_) => OpKind::Done,
+            Op::Cancelled(_) => OpKind::Cancelled,
+            Op::Cancelling(_) => OpKind::Cancelling,
+            Op::Uncancel(_) => OpKind::Uncancel,
+        }
+    }
+
     /// The op keyword, as the document and the trace's `op` field write it (`"wait_for"`).
     pub fn keyword(&self) -> &'static str {
-        match self {
-            Op::Spawn(_) => "spawn",
-            Op::Sleep(_) => "sleep",
-            Op::Await(_) => "await",
-            Op::Gather { .. } => "gather",
-            Op::Wait { .. } => "wait",
-            Op::WaitFor { .. } => "wait_for",
-            Op::Shield(_) => "shield",
-            Op::AsCompleted { .. } => "as_completed",
-            Op::Cancel { .. } => "cancel",
-            Op::Return(_) => "return",
-            Op::Raise(_) => "raise",
-            Op::Try { .. } => "try",
-            Op::Timeout { .. } => "timeout",
-            Op::TaskGroup(_) => "taskgroup",
-            Op::Future(_) => "future",
-            Op::SetResult { .. } => "set_result",
-            Op::SetException { .. } => "set_exception",
-            Op::AddDoneCallback { .. } => "add_done_callback",
-            Op::Done(_) => "done",
-            Op::Cancelled(_) => "cancelled",
-            Op::Cancelling(_) => "cancelling",
-            Op::Uncancel(_) => "uncancel",
-        }
+        self.kind().as_str()
     }
 }
 

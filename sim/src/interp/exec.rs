@@ -10,7 +10,7 @@ use aiosim::{DoneCallback, Exception, FutureRef, State, TaskGroup};
 use super::Run;
 use super::render::{exception_outcome, make_exception, scenario_error, settled_list};
 use crate::graph::{Block, Handler, Op, OpNode, Ref, ReturnWhen};
-use crate::trace::{CallbackState, Event, OpKind, Outcome, Res};
+use crate::trace::{CallbackState, Event, Outcome, Res};
 use crate::value::Value;
 
 /// How control left an op that did not raise.
@@ -125,7 +125,7 @@ async fn exec_op(ctx: &Ctx, node: &OpNode) -> Result<Flow, Exception> {
         t: aiosim::time(),
         task: ctx.run.task_name(ctx.task),
         at: node.at.clone(),
-        op: OpKind::from_keyword(node.op.keyword()).expect("every op keyword is a kind"),
+        op: node.op.kind(),
         out,
     });
     flow

@@ -3,6 +3,7 @@
 //! (5), list sizes (6), and the op count, block depth and duration limits (7). The await
 //! edges for rule 4 are recorded on the way.
 
+use crate::trace::OpKind as Kind;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -25,59 +26,6 @@ const MAX_OPS: usize = 2048;
 const MAX_LIST_ENTRIES: usize = 256;
 /// Most distinct references in a `wait` or `as_completed` list.
 const MAX_DISTINCT_REFS: usize = 16;
-
-/// The op kinds, as found in a document before their parameters are read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Spawn,
-    Sleep,
-    Await,
-    Gather,
-    Wait,
-    WaitFor,
-    Shield,
-    AsCompleted,
-    Cancel,
-    Return,
-    Raise,
-    Try,
-    Timeout,
-    TaskGroup,
-    Future,
-    SetResult,
-    SetException,
-    AddDoneCallback,
-    Done,
-    Cancelled,
-    Cancelling,
-    Uncancel,
-}
-
-/// Every op keyword and its kind.
-const KEYWORDS: [(&str, Kind); 22] = [
-    ("spawn", Kind::Spawn),
-    ("sleep", Kind::Sleep),
-    ("await", Kind::Await),
-    ("gather", Kind::Gather),
-    ("wait", Kind::Wait),
-    ("wait_for", Kind::WaitFor),
-    ("shield", Kind::Shield),
-    ("as_completed", Kind::AsCompleted),
-    ("cancel", Kind::Cancel),
-    ("return", Kind::Return),
-    ("raise", Kind::Raise),
-    ("try", Kind::Try),
-    ("timeout", Kind::Timeout),
-    ("taskgroup", Kind::TaskGroup),
-    ("future", Kind::Future),
-    ("set_result", Kind::SetResult),
-    ("set_exception", Kind::SetException),
-    ("add_done_callback", Kind::AddDoneCallback),
-    ("done", Kind::Done),
-    ("cancelled", Kind::Cancelled),
-    ("cancelling", Kind::Cancelling),
-    ("uncancel", Kind::Uncancel),
-];
 
 impl Kind {
     /// The keys an op of this kind may have besides its keyword.
@@ -103,9 +51,10 @@ fn kind_of(members: &Members, path: &JsonPath<'_>) -> Result<(&'static str, Kind
     let mut found: Option<(&'static str, Kind)> = None;
     let mut has_timeout = false;
     for (key, _) in members {
-        let Some(&(keyword, kind)) = KEYWORDS.iter().find(|(k, _)| k == key) else {
+        let Some(kind) = Kind::from_keyword(key) else {
             continue;
         };
+        let keyword = kind.as_str();
         if kind == Kind::Timeout {
             has_timeout = true;
             continue;
@@ -319,7 +268,7 @@ impl<'n> OpReader<'n> {
                     body: self.block(body, &body_path, scope.nested(&format!("{at}.do")))?,
                 }
             }
-            Kind::TaskGroup => Op::TaskGroup(self.block(
+            Kind::Taskgroup => Op::TaskGroup(self.block(
                 main,
                 &main_path,
                 scope.nested(&format!("{at}.taskgroup")),
