@@ -2,7 +2,7 @@
 //! aiosim runtime, the canonical trace, and (later) scheduling policies, replay and shrinking.
 
 pub mod explore;
-pub mod r#gen;
+pub mod generator;
 pub mod graph;
 pub mod interp;
 pub mod policy;

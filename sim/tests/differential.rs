@@ -3,7 +3,7 @@
 //! - (a) Every shipped scenario (`tests/examples/`, `tests/reference/cases/`, and the spec's
 //!   `examples/` next to the workspace when present) runs in-process to exactly the bytes of
 //!   its `.trace.jsonl`.
-//! - (b) Generated scenarios ([`aiosim_sim::r#gen`]) run through the interpreter in-process
+//! - (b) Generated scenarios ([`aiosim_sim::generator`]) run through the interpreter in-process
 //!   and through the CPython reference runner (`tests/reference/run_graph.py --batch`), and
 //!   the traces must be identical. `AIOSIM_DIFF_GRAPHS` (default 1000) sets how many,
 //!   `AIOSIM_DIFF_SEED` (default 0x5eed_0000) the first seed; seeds are consecutive. CPython
@@ -28,7 +28,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use aiosim_sim::r#gen::{GenConfig, OpWeights, generate};
+use aiosim_sim::generator::{GenConfig, OpWeights, generate};
 use aiosim_sim::graph::{Block, Graph, Op, parse_graph};
 use aiosim_sim::interp::{RunOptions, run_graph};
 
@@ -412,12 +412,28 @@ fn reference_batch_mode_matches_single_file_mode() {
 // (b) Generated scenarios, Rust against CPython
 // ---------------------------------------------------------------------------------------
 
-/// The generator configuration of a seed: mostly the defaults; one seed in sixteen each
-/// wider, deeper, with one-tick timers, cancellation-heavy, big (hundreds of ops), a storm of
-/// timers (enough cancelled timers for the heap's rebuild rule), or few long bodies.
+/// The generator configuration of a seed: the defaults for 6 seeds in 16; one in 16 each
+/// with uniform op weights, with no time passing, future-heavy, wider, deeper, with one-tick
+/// timers, cancellation-heavy, big (hundreds of ops), a storm of timers (enough cancelled
+/// timers for the heap's rebuild rule), or with few long bodies.
 fn config_for(seed: u64) -> GenConfig {
     let mut c = GenConfig::default();
     match seed % 16 {
+        1 => c.weights = OpWeights::uniform(1),
+        2 => {
+            // Everything at time 0 or 1: only `sleep 0` hops and immediate timeouts.
+            c.max_duration = 0;
+            c.max_timeout = 1;
+            c.huge_duration_percent = 0;
+        }
+        3 => {
+            c.max_futures = 8;
+            c.unset_future_percent = 40;
+            c.weights.await_ = 12;
+            c.weights.set_result = 8;
+            c.weights.set_exception = 6;
+            c.weights.future = 3;
+        }
         9 => {
             c.max_tasks = 12;
             c.max_futures = 5;

@@ -54,6 +54,7 @@
 
 mod exhaustive;
 mod fifo;
+mod fuzzed;
 mod inject;
 mod pct;
 mod pos;
@@ -69,6 +70,7 @@ use serde::{Deserialize, Serialize};
 
 pub use exhaustive::{Coverage, explore};
 pub use fifo::Fifo;
+pub use fuzzed::Fuzzed;
 pub use inject::{INJECTED_MESSAGE, InjectCancels};
 pub use pct::Pct;
 pub use pos::Pos;

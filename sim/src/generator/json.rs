@@ -156,7 +156,7 @@ fn space(out: &mut String, noise: Option<&mut Rng>) {
         && rng.percent(15)
     {
         let ws: &[&str] = &[" ", "\t", "\n", "\r\n", "  "];
-        out.push_str(*rng.pick(ws));
+        out.push_str(ws[rng.below(ws.len())]);
     }
 }
 
