@@ -22,9 +22,10 @@ use crate::core::{
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
 use crate::handle::{Handle, TimerHandle};
+use crate::heap::HeapEntry;
 use crate::observe::{HandleKind, Observer};
 use crate::real_time::{LoopHandle, RealClock, Waited};
-use crate::schedule::{Candidate, Lane, Level, Scheduler};
+use crate::schedule::{Candidate, Lane, Level, Scheduler, SetSite};
 use crate::task::Task;
 
 /// Why a run stopped without an outcome.
@@ -461,45 +462,63 @@ impl Core {
         }
     }
 
-    /// Step (5): due timers, in heap order, to the back of the ready queue. At level 3 the
-    /// scheduler may keep some of them in the heap for a later iteration.
+    /// Step (5): due timers, in heap order, to the back of the ready queue.
     fn move_due_timers(&mut self) {
-        let mut take = usize::MAX;
         if self.level == Level::Timing {
-            let due = self.count_due();
-            if due > 0 {
-                let ready = self.ready.len();
-                let now = self.now;
-                take = self.scheduler().take_due(now, due, ready).min(due);
-                if ready == 0 {
-                    take = take.max(1);
-                }
-            }
+            return self.move_due_timers_late();
         }
-        while take > 0
-            && let Some(head) = self.heap.peek()
+        while let Some(head) = self.heap.peek()
             && head.when <= self.now + early_by()
         {
             self.heap.pop();
             self.timers[head.timer as usize].scheduled = false;
             self.ready.push_back(Entry::Timer(head.timer));
-            take -= 1;
         }
     }
 
-    /// How many timers are due now (a walk over the heap's due subtree).
-    fn count_due(&self) -> usize {
-        let items = self.heap.as_slice();
-        let mut stack = vec![0usize];
-        let mut n = 0;
-        while let Some(i) = stack.pop() {
-            if i < items.len() && items[i].when <= self.now {
-                n += 1;
-                stack.push(2 * i + 1);
-                stack.push(2 * i + 2);
-            }
+    /// Step (5) at level 3: the due timers leave the heap in heap order; the scheduler keeps
+    /// a prefix for this iteration (choosing which of the equal-deadline timers at the cut go
+    /// first, since their order is free) and the rest go back on the heap for a later
+    /// iteration. Different deadlines still run in deadline order (P6).
+    fn move_due_timers_late(&mut self) {
+        let mut due = Vec::new();
+        while let Some(head) = self.heap.peek()
+            && head.when <= self.now + early_by()
+        {
+            self.heap.pop();
+            due.push(head);
         }
-        n
+        if due.is_empty() {
+            return;
+        }
+        let (now, ready) = (self.now, self.ready.len());
+        let mut take = self
+            .scheduler()
+            .take_due(now, due.len(), ready)
+            .min(due.len());
+        if ready == 0 {
+            take = take.max(1);
+        }
+        if take > 0 && take < due.len() && due[take - 1].when == due[take].when {
+            let when = due[take].when;
+            let start = due.iter().position(|e| e.when == when).unwrap_or(0);
+            let end = due
+                .iter()
+                .rposition(|e| e.when == when)
+                .map_or(due.len(), |i| i + 1);
+            let order = self
+                .scheduler()
+                .order_set(SetSite::DeferredTimers, end - start);
+            let tied: Vec<HeapEntry> = order.iter().map(|&i| due[start + i]).collect();
+            due[start..end].copy_from_slice(&tied);
+        }
+        for e in &due[..take] {
+            self.timers[e.timer as usize].scheduled = false;
+            self.ready.push_back(Entry::Timer(e.timer));
+        }
+        for e in &due[take..] {
+            self.heap.push(*e);
+        }
     }
 
     /// Step (1): rebuild when more than half of over 100 timers are cancelled, else pop

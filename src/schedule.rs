@@ -66,6 +66,9 @@ pub enum SetSite {
     ShutdownCancel,
     /// `as_completed` registering its callbacks (ASC-2).
     AsCompletedRegistration,
+    /// Level 3: which of the equal-deadline due timers at the cut run now, and which are
+    /// deferred (their order is free, LOOP-6).
+    DeferredTimers,
 }
 
 /// An injected cancellation: cancel this task (by index) with this message.

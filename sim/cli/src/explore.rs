@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use aiosim::Level;
+use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
     Explorer, FailureFile, FailureRecord, RunResult, Shard, SweepConfig, read_failures,
     shrink as shrink_schedule, sweep,
@@ -86,6 +87,23 @@ pub struct ExploreArgs {
     /// Run every schedule twice and fail on the first event where the runs differ.
     #[arg(long)]
     check_determinism: bool,
+    /// Check only these invariant oracles (IDs such as GATHER-1 or area prefixes such as
+    /// GATHER; repeatable). Default: every oracle.
+    #[arg(long = "oracle", value_name = "ID")]
+    oracles: Vec<String>,
+    /// Do not check these oracles (IDs or area prefixes; repeatable).
+    #[arg(long = "no-oracle", value_name = "ID")]
+    no_oracles: Vec<String>,
+}
+
+/// Whether an oracle ID is named by a selection of IDs or area prefixes (`GATHER`).
+fn named(id: &str, selection: &[String]) -> bool {
+    selection.iter().any(|s| {
+        id == s
+            || id
+                .strip_prefix(s.as_str())
+                .is_some_and(|rest| rest.starts_with('-'))
+    })
 }
 
 fn level(n: u8) -> Level {
@@ -105,6 +123,10 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
     let mut explorer = Explorer::new(scenario.graph);
     explorer.budget = args.budget;
     explorer.check_determinism = args.check_determinism;
+    let oracles = Oracles::filtered(|id| {
+        (args.oracles.is_empty() || named(id, &args.oracles)) && !named(id, &args.no_oracles)
+    });
+    explorer.checks.push(Box::new(oracles));
     let config = SweepConfig {
         policy: args.policy.into(),
         runs: args.runs,
@@ -219,6 +241,10 @@ pub struct ReplayArgs {
     /// Which record (0 = the first line).
     #[arg(long, default_value_t = 0)]
     index: usize,
+    /// The scenario file, when it is not where the record says (e.g. a record from another
+    /// machine of a sharded sweep).
+    #[arg(long)]
+    graph: Option<PathBuf>,
 }
 
 /// Options of `aiosim shrink`.
@@ -232,12 +258,16 @@ pub struct ShrinkArgs {
     /// Where the minimal schedule is appended (default: FAILURES.shrunk.jsonl).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The scenario file, when it is not where the record says.
+    #[arg(long)]
+    graph: Option<PathBuf>,
 }
 
 /// Loads record `index` and its scenario (which must be unchanged).
 fn record_and_explorer(
     failures: &Path,
     index: usize,
+    graph: Option<&Path>,
 ) -> Result<(FailureRecord, Explorer, u64), ExitCode> {
     let records = read_failures(failures).map_err(|e| {
         eprintln!("aiosim: {}: {e}", failures.display());
@@ -251,7 +281,7 @@ fn record_and_explorer(
         );
         ExitCode::from(2)
     })?;
-    let scenario = load(PathBuf::from(&record.graph).as_path())?;
+    let scenario = load(&graph_path(failures, &record.graph, graph))?;
     let hash = aiosim_sim::explore::failure::hex(scenario.hash);
     if hash != record.graph_hash {
         eprintln!(
@@ -260,15 +290,35 @@ fn record_and_explorer(
         );
         return Err(ExitCode::from(2));
     }
-    Ok((record, Explorer::new(scenario.graph), scenario.hash))
+    let mut explorer = Explorer::new(scenario.graph);
+    explorer.checks.push(Box::new(Oracles::all()));
+    Ok((record, explorer, scenario.hash))
+}
+
+/// Where the scenario of a record is: `--graph` if given, else the recorded path as it is,
+/// else that path taken relative to the failures file's folder.
+fn graph_path(failures: &Path, recorded: &str, given: Option<&Path>) -> PathBuf {
+    if let Some(g) = given {
+        return g.to_path_buf();
+    }
+    let as_recorded = PathBuf::from(recorded);
+    if as_recorded.exists() {
+        return as_recorded;
+    }
+    let beside = failures.parent().map(|dir| dir.join(recorded));
+    match beside {
+        Some(p) if p.exists() => p,
+        _ => as_recorded,
+    }
 }
 
 /// `aiosim replay FAILURES [--index K]`.
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    let (record, explorer, _) = match record_and_explorer(&args.failures, args.index) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+    let (record, explorer, _) =
+        match record_and_explorer(&args.failures, args.index, args.graph.as_deref()) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     let schedule = record.schedule.replaying(record.schedule.decisions.clone());
     let result = explorer.run(&schedule);
     if let Err(code) = print(&result.report.trace.to_jsonl()) {
@@ -303,10 +353,11 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
 
 /// `aiosim shrink FAILURES [--index K] [--out PATH]`.
 pub fn shrink(args: &ShrinkArgs) -> ExitCode {
-    let (record, explorer, hash) = match record_and_explorer(&args.failures, args.index) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+    let (record, explorer, hash) =
+        match record_and_explorer(&args.failures, args.index, args.graph.as_deref()) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     let before = deviations(&record.schedule.decisions);
     let Some(shrunk) = shrink_schedule(&explorer, &record.schedule, &record.check) else {
         eprintln!(

@@ -102,6 +102,8 @@ fn sentence(d: &Deviation, names: &RuntimeNames) -> String {
                 SetSite::GroupAbort => "a TaskGroup's abort cancelled its children",
                 SetSite::ShutdownCancel => "the shutdown cancelled the leftover tasks",
                 SetSite::AsCompletedRegistration => "as_completed registered on its inputs",
+                SetSite::DeferredTimers =>
+                    "equal-deadline due timers were ordered before deferring some",
             }
         ),
         Deviation::Deferred { now, taken, due } => format!(
