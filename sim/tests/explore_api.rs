@@ -1,0 +1,144 @@
+//! The Rust exploration API: `aiosim_sim::explore(config, || async { ... })`.
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use aiosim::{Exception, Level, create_task, sleep};
+use aiosim_sim::explore::Config;
+use aiosim_sim::policy::PolicyKind;
+
+/// Two workers sleep the same time and append to a log; the body asserts the order CPython
+/// gives, which other legal schedules change.
+async fn racy_body() -> Result<(), Exception> {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let worker = |name: &'static str| {
+        let log = log.clone();
+        create_task(async move {
+            sleep(1).await?;
+            log.borrow_mut().push(name);
+            Ok(())
+        })
+    };
+    let (a, b) = (worker("a"), worker("b"));
+    a.await?;
+    b.await?;
+    assert_eq!(*log.borrow(), vec!["a", "b"], "a writes first");
+    Ok(())
+}
+
+fn config(regressions: PathBuf) -> Config {
+    let mut c = Config::default();
+    c.policy = PolicyKind::Random;
+    c.level = Level::Interleave;
+    c.runs = 200;
+    c.regressions = Some(regressions);
+    c
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("aiosim-explore-api-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("regressions.jsonl")
+}
+
+fn panic_message(r: std::thread::Result<()>) -> String {
+    let e = r.expect_err("the exploration fails");
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_faithful_body_passes_every_schedule() {
+    let file = scratch("clean");
+    aiosim_sim::explore(config(file.clone()), || async {
+        let a = create_task(async {
+            sleep(1).await?;
+            Ok(1)
+        });
+        let b = create_task(async {
+            sleep(2).await?;
+            Ok(2)
+        });
+        assert_eq!(a.await? + b.await?, 3);
+        Ok(())
+    });
+    assert!(!file.exists(), "no failure, no regression recorded");
+}
+
+#[test]
+fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
+    let file = scratch("racy");
+    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
+        aiosim_sim::explore(config(file.clone()), racy_body)
+    })));
+    assert!(message.contains("a writes first"), "{message}");
+    assert!(message.contains("AIOSIM_REPLAY="), "{message}");
+    assert!(message.contains("seed"), "{message}");
+    let recorded = std::fs::read_to_string(&file).expect("the schedule was recorded");
+    assert_eq!(recorded.lines().count(), 1);
+
+    // The next call replays the recorded schedule first and fails on it at once, even with
+    // no runs of its own.
+    let mut replay_only = config(file.clone());
+    replay_only.runs = 0;
+    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
+        aiosim_sim::explore(replay_only, racy_body)
+    })));
+    assert!(message.contains("recorded in"), "{message}");
+}
+
+#[test]
+fn fifo_never_finds_the_race() {
+    let file = scratch("fifo");
+    let mut c = config(file.clone());
+    c.policy = PolicyKind::Fifo;
+    aiosim_sim::explore(c, racy_body);
+    assert!(!file.exists());
+}
+
+#[test]
+fn an_error_returned_by_the_body_fails_the_run() {
+    let file = scratch("error");
+    let mut c = config(file);
+    c.runs = 1;
+    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
+        aiosim_sim::explore(c, || async { Err(Exception::custom("Boom", Some("no"))) })
+    })));
+    assert!(message.contains("Boom"), "{message}");
+}
+
+#[test]
+fn a_deadlocked_body_fails_the_run_instead_of_hanging() {
+    let file = scratch("deadlock");
+    let mut c = config(file);
+    c.runs = 1;
+    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
+        aiosim_sim::explore(c, || async {
+            let never: aiosim::Future<()> = aiosim::Future::new();
+            never.await
+        })
+    })));
+    assert!(message.contains("deadlock"), "{message}");
+}
+
+#[test]
+fn a_spinning_body_exhausts_its_budget_and_names_the_task() {
+    let file = scratch("spin");
+    let mut c = config(file);
+    c.runs = 1;
+    c.budget = 1_000;
+    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
+        aiosim_sim::explore(c, || async {
+            loop {
+                sleep(0).await?;
+            }
+        })
+    })));
+    assert!(message.contains("budget"), "{message}");
+    assert!(message.contains("Task-1"), "{message}");
+}
