@@ -126,7 +126,11 @@ fn candidates(lanes: &[Lane]) -> Vec<Candidate> {
     lanes
         .iter()
         .enumerate()
-        .map(|(fifo_index, &lane)| Candidate { lane, fifo_index, task: None })
+        .map(|(fifo_index, &lane)| Candidate {
+            lane,
+            fifo_index,
+            task: None,
+        })
         .collect()
 }
 
@@ -205,7 +209,11 @@ fn run_batch(policy: &mut dyn Policy, batch: &[Lane]) -> Vec<Lane> {
         let mut eligible: Vec<Candidate> = Vec::new();
         for (fifo_index, &lane) in left.iter().enumerate() {
             if !eligible.iter().any(|c| c.lane == lane) {
-                eligible.push(Candidate { lane, fifo_index, task: None });
+                eligible.push(Candidate {
+                    lane,
+                    fifo_index,
+                    task: None,
+                });
             }
         }
         let index = match eligible.len() {

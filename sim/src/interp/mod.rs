@@ -162,7 +162,9 @@ pub(crate) struct Run {
 impl Run {
     pub(crate) fn emit(&self, e: Event) {
         self.events.borrow_mut().push(e);
-        self.event_iterations.borrow_mut().push(self.iteration.get());
+        self.event_iterations
+            .borrow_mut()
+            .push(self.iteration.get());
     }
 
     pub(crate) fn task_name(&self, index: usize) -> Arc<str> {
