@@ -246,10 +246,16 @@ pub(crate) struct Core {
     pub level: Level,
     /// Whether the scheduler injects cancellations.
     pub injecting: bool,
+    /// Whether the scheduler reads the task of each candidate.
+    pub reads_tasks: bool,
     pub observer: Option<Box<dyn Observer>>,
     pub reports: Vec<ErrorReport>,
     /// The real-time clock, or `None` for the virtual clock.
     pub clock: Option<Box<crate::real_time::RealClock>>,
+    /// The batch in progress when the scheduler may reorder it.
+    pub batch: crate::batch::Batch,
+    /// Reused list of pending tasks offered to an injecting scheduler.
+    pub inject_buf: Vec<u32>,
 }
 
 impl Core {
@@ -276,9 +282,12 @@ impl Core {
             scheduler: None,
             level: Level::Fifo,
             injecting: false,
+            reads_tasks: false,
             observer: None,
             reports: Vec::new(),
             clock: None,
+            batch: crate::batch::Batch::new(),
+            inject_buf: Vec::new(),
         }
     }
 
@@ -305,15 +314,18 @@ impl Core {
         self.scheduler = None;
         self.level = Level::Fifo;
         self.injecting = false;
+        self.reads_tasks = false;
         self.observer = None;
         self.reports.clear();
         self.clock = None;
+        self.batch = crate::batch::Batch::default();
     }
 
     /// Installs a scheduler.
     pub(crate) fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
         self.level = scheduler.level();
         self.injecting = scheduler.injects();
+        self.reads_tasks = scheduler.reads_tasks();
         self.scheduler = Some(scheduler);
     }
 

@@ -25,7 +25,7 @@ use crate::handle::{Handle, TimerHandle};
 use crate::heap::HeapEntry;
 use crate::observe::{HandleKind, Observer};
 use crate::real_time::{LoopHandle, RealClock, Waited};
-use crate::schedule::{Candidate, Lane, Level, Scheduler, SetSite};
+use crate::schedule::{Level, Scheduler, SetSite};
 use crate::task::Task;
 
 /// Why a run stopped without an outcome.
@@ -438,7 +438,7 @@ impl Core {
         if let Some(obs) = self.observer.as_mut() {
             obs.iteration(self.iteration, self.now, batch);
         }
-        Ok(batch)
+        Ok::<usize, RunError>(batch)
     }
 
     /// Steps (2)–(4) on the real clock: wait in the poller until the next deadline (or only
@@ -549,100 +549,28 @@ impl Core {
         }
     }
 
-    /// Takes the next entry of the batch (`remaining` entries of it are still queued).
-    fn next_entry(&mut self, remaining: usize) -> Entry {
-        if remaining > 1 && self.level > Level::Fifo {
-            let eligible = self.eligible(remaining);
-            if eligible.len() > 1 {
-                let (iteration, now) = (self.iteration, self.now);
-                let pick = self.scheduler().pick(iteration, now, &eligible);
-                let index = eligible[pick.min(eligible.len() - 1)].fifo_index;
-                return self.ready.remove(index).expect("index within the batch");
-            }
-        }
-        self.ready.pop_front().expect("the batch is not empty")
-    }
-
     /// Cancels a task chosen by the scheduler, if it injects one before this handle.
     fn maybe_inject(&mut self) {
-        let pending: Vec<u32> = (0..self.tasks.len() as TaskId)
-            .filter(|&t| !self.task(t).internal && !self.is_done(self.task(t).fut))
-            .collect();
+        let mut pending = std::mem::take(&mut self.inject_buf);
+        pending.clear();
+        pending.extend(
+            (0..self.tasks.len() as TaskId)
+                .filter(|&t| !self.task(t).internal && !self.is_done(self.task(t).fut)),
+        );
+        self.inject_pending(&pending);
+        self.inject_buf = pending;
+    }
+
+    fn inject_pending(&mut self, pending: &[u32]) {
         if pending.is_empty() {
             return;
         }
         let (iteration, now) = (self.iteration, self.now);
-        if let Some(inj) = self.scheduler().inject(iteration, now, &pending)
+        if let Some(inj) = self.scheduler().inject(iteration, now, pending)
             && pending.contains(&inj.task)
         {
             tracing::debug!(target: "aiosim", task = inj.task, msg = inj.msg.as_deref(), "injected cancel");
             self.task_cancel(inj.task, inj.msg);
-        }
-    }
-
-    fn lane_of(&self, e: &Entry) -> Lane {
-        match e {
-            Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => {
-                Lane::Task(*t)
-            }
-            Entry::Done(f, _) => Lane::Future(*f),
-            Entry::Timer(id) => Lane::Timer(self.timers[*id as usize].when),
-            Entry::Soon(_) => Lane::Soon,
-        }
-    }
-
-    /// The entries that may run next. Level 1: only a run of equal-deadline timers at the
-    /// front offers a choice. Level 2 and up: the first entry of every lane; among timers,
-    /// those with the earliest remaining deadline (P6).
-    fn eligible(&self, remaining: usize) -> Vec<Candidate> {
-        let batch = self.ready.iter().take(remaining);
-        if self.level == Level::Ties {
-            let front = match self.ready.front() {
-                Some(e @ Entry::Timer(_)) => self.lane_of(e),
-                _ => return Vec::new(),
-            };
-            return batch
-                .enumerate()
-                .filter(|(_, e)| self.lane_of(e) == front)
-                .map(|(fifo_index, e)| Candidate {
-                    lane: front,
-                    fifo_index,
-                    task: self.subject(e),
-                })
-                .collect();
-        }
-        let mut out: Vec<Candidate> = Vec::new();
-        let mut min_timer = u64::MAX;
-        for (fifo_index, e) in batch.enumerate() {
-            let lane = self.lane_of(e);
-            if let Lane::Timer(when) = lane {
-                min_timer = min_timer.min(when);
-                out.push(Candidate {
-                    lane,
-                    fifo_index,
-                    task: self.subject(e),
-                });
-            } else if !out.iter().any(|c| c.lane == lane) {
-                out.push(Candidate {
-                    lane,
-                    fifo_index,
-                    task: self.subject(e),
-                });
-            }
-        }
-        out.retain(|c| !matches!(c.lane, Lane::Timer(w) if w != min_timer));
-        out
-    }
-
-    /// The task an entry runs or wakes, if any (see [`Candidate::task`]).
-    fn subject(&self, e: &Entry) -> Option<u32> {
-        match e {
-            Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => Some(*t),
-            Entry::Timer(id) => match self.timers[*id as usize].cb {
-                Some(HandleCb::SleepWake(f)) => self.fut(f).callbacks.waiting_task(),
-                _ => None,
-            },
-            _ => None,
         }
     }
 
@@ -745,13 +673,23 @@ fn early_by() -> u64 {
 
 /// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.
 fn run_once() -> Result<bool, RunError> {
-    let batch = with_core(Core::prepare_iteration)?;
-    for remaining in (1..=batch).rev() {
+    let batch = with_core(|c| {
+        let batch = c.prepare_iteration()?;
+        if c.level > Level::Fifo && batch > 1 {
+            c.begin_batch(batch);
+        }
+        Ok::<usize, RunError>(batch)
+    })?;
+    for _ in 0..batch {
         match with_core(|c| {
             if c.injecting {
                 c.maybe_inject();
             }
-            let entry = c.next_entry(remaining);
+            let entry = if c.batch.is_active() {
+                c.next_batch_entry()
+            } else {
+                c.ready.pop_front().expect("the batch is queued")
+            };
             c.dispatch(entry)
         }) {
             Action::Nothing => {}

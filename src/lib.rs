@@ -32,6 +32,7 @@
 
 pub mod as_completed;
 mod await_point;
+mod batch;
 mod callbacks;
 mod core;
 pub mod event_loop;

@@ -53,7 +53,8 @@ pub struct Candidate {
     /// Position in the FIFO order of the remaining batch (0 = what CPython runs next).
     pub fifo_index: usize,
     /// The task the entry runs or wakes, when there is one: a step or wakeup's task, or the
-    /// task sleeping on a `sleep` timer (for explanations; policies need not look at it).
+    /// task sleeping on a `sleep` timer. Filled only for schedulers whose
+    /// [`Scheduler::reads_tasks`] is true (explanations); `None` otherwise.
     pub task: Option<u32>,
 }
 
@@ -88,6 +89,12 @@ pub trait Scheduler {
 
     /// Whether [`Scheduler::inject`] should be asked before each handle.
     fn injects(&self) -> bool {
+        false
+    }
+
+    /// Whether the scheduler reads [`Candidate::task`]; when false the loop leaves it `None`
+    /// and saves the lookup (read once, when the scheduler is installed).
+    fn reads_tasks(&self) -> bool {
         false
     }
 

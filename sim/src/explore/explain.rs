@@ -152,6 +152,10 @@ impl Scheduler for Explaining {
         self.inner.injects()
     }
 
+    fn reads_tasks(&self) -> bool {
+        true
+    }
+
     fn pick(&mut self, iteration: u64, now: u64, eligible: &[Candidate]) -> usize {
         let i = self.inner.pick(iteration, now, eligible);
         if i != 0 && i < eligible.len() {
