@@ -1,12 +1,34 @@
 //! What an oracle sees of a run, and lookups over its trace.
+//!
+//! Besides the plain [`TraceIndex`], a run has a [`RunModel`], built on first use
+//! ([`Judged::model`]) and shared by every oracle of the run:
+//!
+//! - every op of the scenario with its enclosing blocks ([`OpInfo`]), and every op that ran,
+//!   with where it started in the trace ([`OpExec`]; the trace itself only shows when control
+//!   left an op);
+//! - the steps of each task (its events of one loop iteration: a task runs at most one step
+//!   per iteration, TASK-18);
+//! - a history of each task and future ([`ObjectModel`]): what the trace, the scenario and the
+//!   final states say about its state at which position, and how it was completed;
+//! - the ready-queue entries whose queueing and running the trace shows ([`Queued`]): first
+//!   steps, done-callbacks, wake-ups of `await`, `sleep 0` yields, sleep timers.
+//!
+//! Positions: the state *before* the effect of the op (or callback) of event `i` is at
+//! [`before`]`(i)`, the state *after* it at [`after`]`(i)`, the final state at [`FINAL`]. An
+//! op that started when `g` events had been emitted started at position `after(g - 1)`
+//! ([`OpExec::start_pos`]): it sees the state left by event `g - 1`, and event `g` comes after
+//! it.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
-use aiosim::Level;
-use aiosim_sim::graph::Graph;
+use aiosim::{Level, State};
+use aiosim_sim::graph::{Block, ExcSpec, Graph, Handler, Op, Ref};
 use aiosim_sim::interp::RunReport;
-use aiosim_sim::trace::{Event, Outcome};
+use aiosim_sim::trace::{CallbackState, Event, OpKind, Outcome, Res};
+use aiosim_sim::value::Value;
+
+use crate::oracle::{Finding, Oracle};
 
 /// A finished run as the oracles see it.
 pub struct Judged<'a> {
@@ -18,6 +40,45 @@ pub struct Judged<'a> {
     pub index: &'a TraceIndex,
     /// The level the run was scheduled at (`Fifo` = CPython's order).
     pub level: Level,
+}
+
+impl<'a> Judged<'a> {
+    /// The run's model (built on first use, then shared by every oracle of the run).
+    pub fn model(&self) -> &'a RunModel {
+        let (graph, report, index) = (self.graph, self.report, self.index);
+        index
+            .model
+            .get_or_init(|| RunModel::build(graph, report, index))
+    }
+
+    /// The trace's events.
+    pub fn events(&self) -> &'a [Event] {
+        &self.report.trace.events
+    }
+
+    /// The loop iteration in which event `i` was emitted.
+    pub fn iteration(&self, i: usize) -> u64 {
+        self.report.event_iterations.get(i).copied().unwrap_or(0)
+    }
+
+    /// Whether iteration counts between ready-queue entries are CPython's (FIFO, levels 1
+    /// and 2: permutations stay inside one iteration's batch, semantics 4.3).
+    pub fn exact_latency(&self) -> bool {
+        self.level <= Level::Interleave
+    }
+
+    /// Whether the order of one iteration's batch is CPython's (FIFO and level 1, which only
+    /// reorders equal deadlines and set iterations).
+    pub fn fifo_order(&self) -> bool {
+        self.level <= Level::Ties
+    }
+
+    /// Event `i` as its trace line, for explanations.
+    pub fn line(&self, i: usize) -> String {
+        self.events()
+            .get(i)
+            .map_or_else(|| "(no event)".to_string(), |e| format!("#{i} {e}"))
+    }
 }
 
 /// Precomputed lookups over a trace, shared by all oracles of one run.
@@ -32,6 +93,8 @@ pub struct TraceIndex {
     pub op: BTreeMap<(Arc<str>, Arc<str>), usize>,
     /// The index of the `finish` event.
     pub finish: Option<usize>,
+    /// The run model, built on first use by [`Judged::model`].
+    model: OnceLock<RunModel>,
 }
 
 impl TraceIndex {
@@ -62,5 +125,1364 @@ impl TraceIndex {
             Event::End { out, .. } => Some(out),
             _ => None,
         }
+    }
+
+    /// The `op` event of op `at` of task `task`.
+    pub fn op_event(&self, task: &str, at: &str) -> Option<usize> {
+        self.op.get(&(Arc::from(task), Arc::from(at))).copied()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions and state sets.
+
+/// The position of the state just before the effect of event `i` (and of an op that started
+/// when `i` events had been emitted).
+pub const fn before(i: usize) -> u64 {
+    2 * i as u64
+}
+
+/// The position of the state just after the effect of event `i`.
+pub const fn after(i: usize) -> u64 {
+    2 * i as u64 + 1
+}
+
+/// The position of the final states (`finals`).
+pub const FINAL: u64 = u64::MAX;
+
+/// The event whose effect position `pos` is before or after.
+pub const fn event_of(pos: u64) -> usize {
+    (pos / 2) as usize
+}
+
+/// A set of future states: pending, finished with a result, finished with an exception,
+/// cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct States(u8);
+
+impl States {
+    /// Not done.
+    pub const PENDING: States = States(1);
+    /// Finished with a result.
+    pub const OK: States = States(2);
+    /// Finished with an exception (also a `CancelledError` set by `set_exception`).
+    pub const ERR: States = States(4);
+    /// Cancelled.
+    pub const CANCELLED: States = States(8);
+    /// Any done state.
+    pub const DONE: States = States(14);
+    /// Finished, with a result or an exception.
+    pub const FINISHED: States = States(6);
+    /// No state at all (a contradiction).
+    pub const NONE: States = States(0);
+
+    /// The union.
+    pub const fn or(self, other: States) -> States {
+        States(self.0 | other.0)
+    }
+
+    /// The intersection.
+    pub const fn and(self, other: States) -> States {
+        States(self.0 & other.0)
+    }
+
+    /// Whether every state of `other` is in `self`.
+    pub const fn contains(self, other: States) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the sets share a state.
+    pub const fn meets(self, other: States) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The set as words (`pending`, `ok`, `err`, `cancelled`).
+    pub fn describe(self) -> String {
+        let names = [
+            (States::PENDING, "pending"),
+            (States::OK, "finished with a result"),
+            (States::ERR, "finished with an exception"),
+            (States::CANCELLED, "cancelled"),
+        ];
+        if self == States::DONE {
+            return "done".to_string();
+        }
+        let parts: Vec<&str> = names
+            .iter()
+            .filter(|(s, _)| self.contains(*s))
+            .map(|(_, n)| *n)
+            .collect();
+        if parts.is_empty() {
+            "nothing".to_string()
+        } else {
+            parts.join(" or ")
+        }
+    }
+
+    /// The state a callback reports.
+    pub fn of_callback(state: CallbackState) -> States {
+        match state {
+            CallbackState::Ok => States::OK,
+            CallbackState::Err => States::ERR,
+            CallbackState::Cancelled => States::CANCELLED,
+        }
+    }
+
+    /// The states a final [`State`] allows.
+    pub fn of_final(state: State) -> States {
+        match state {
+            State::Pending => States::PENDING,
+            State::Finished => States::FINISHED,
+            State::Cancelled => States::CANCELLED,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome helpers.
+
+/// The message of injected cancellations (`aiosim_sim::policy::INJECTED_MESSAGE`).
+pub const INJECTED: &str = aiosim_sim::policy::INJECTED_MESSAGE;
+
+/// Whether `out` is the `ScenarioError` of a reference to `name` that did not resolve
+/// (graph-format 4.5).
+pub fn unresolved(out: &Outcome, name: &str) -> bool {
+    match out {
+        Outcome::Err {
+            ty,
+            msg,
+            excs: None,
+        } if &**ty == "ScenarioError" => {
+            msg.strip_prefix("not spawned: ")
+                .or_else(|| msg.strip_prefix("not created: "))
+                == Some(name)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `out` is any name-resolution `ScenarioError` (graph-format 4.5).
+pub fn name_error(out: &Outcome) -> bool {
+    match out {
+        Outcome::Err {
+            ty,
+            msg,
+            excs: None,
+        } if &**ty == "ScenarioError" => {
+            msg.starts_with("not spawned: ")
+                || msg.starts_with("not created: ")
+                || msg.starts_with("already spawned: ")
+                || msg.starts_with("already created: ")
+        }
+        _ => false,
+    }
+}
+
+/// Whether `out` is `{"ok":B}`.
+pub fn is_bool(out: &Outcome, b: bool) -> bool {
+    matches!(out, Outcome::Ok(Res::Value(Value::Bool(x))) if *x == b)
+}
+
+/// The integer of `{"ok":N}`.
+pub fn as_int(out: &Outcome) -> Option<i64> {
+    match out {
+        Outcome::Ok(Res::Value(Value::Int(n))) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Whether `out` is a `CancelledError` carrying the injected message.
+pub fn is_injected(out: &Outcome) -> bool {
+    matches!(out, Outcome::Cancelled(Some(m)) if &**m == INJECTED)
+}
+
+/// The outcome of an exception built by `make(EXC)` (graph-format 3.4).
+pub fn exc_outcome(spec: &ExcSpec) -> Outcome {
+    if &*spec.ty == "CancelledError" {
+        Outcome::Cancelled(spec.msg.clone())
+    } else {
+        Outcome::err(
+            spec.ty.clone(),
+            spec.msg.clone().unwrap_or_else(|| Arc::from("")),
+        )
+    }
+}
+
+/// A message for explanations: `"m"` or `null`.
+pub fn show_msg(msg: &Option<Arc<str>>) -> String {
+    match msg {
+        Some(m) => format!("{m:?}"),
+        None => "null".to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracles as functions.
+
+/// An oracle given by a judging function.
+pub(crate) struct FnOracle {
+    /// The invariant ID.
+    pub id: &'static str,
+    /// Whether it runs only on runs in CPython's order.
+    pub faithful_only: bool,
+    /// The judge.
+    pub judge: fn(&Judged<'_>) -> Vec<Finding>,
+}
+
+impl Oracle for FnOracle {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn faithful_only(&self) -> bool {
+        self.faithful_only
+    }
+
+    fn judge(&self, run: &Judged<'_>) -> Vec<Finding> {
+        (self.judge)(run)
+    }
+}
+
+/// A boxed [`FnOracle`].
+pub(crate) fn oracle(
+    id: &'static str,
+    faithful_only: bool,
+    judge: fn(&Judged<'_>) -> Vec<Finding>,
+) -> Box<dyn Oracle> {
+    Box::new(FnOracle {
+        id,
+        faithful_only,
+        judge,
+    })
+}
+
+/// A finding; the events are sorted and deduplicated.
+pub fn finding(events: impl IntoIterator<Item = usize>, explanation: impl Into<String>) -> Finding {
+    let mut events: Vec<usize> = events.into_iter().collect();
+    events.sort_unstable();
+    events.dedup();
+    Finding {
+        events,
+        explanation: explanation.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model.
+
+/// One op of the scenario, with where it sits.
+#[derive(Clone, Debug)]
+pub struct OpInfo {
+    /// The task definition holding it.
+    pub task: Arc<str>,
+    /// Its path.
+    pub at: Arc<str>,
+    /// The op, with the nested blocks of `try`, `timeout` and `taskgroup` left empty.
+    pub op: Op,
+    /// The paths of the enclosing block ops, outermost first.
+    pub ancestors: Vec<Arc<str>>,
+    /// Inside the body of a `taskgroup` of the same task.
+    pub in_taskgroup: bool,
+    /// Inside a `timeout` block with a deadline.
+    pub under_timeout: bool,
+}
+
+impl OpInfo {
+    /// The op kind.
+    pub fn kind(&self) -> OpKind {
+        OpKind::from_keyword(self.op.keyword()).expect("every op keyword is a kind")
+    }
+
+    /// The one object the op names, for ops that name exactly one.
+    pub fn target(&self) -> Option<&Arc<str>> {
+        match &self.op {
+            Op::Spawn(t) | Op::Cancelling(t) | Op::Uncancel(t) => Some(&t.name),
+            Op::Future(f) => Some(&f.name),
+            Op::SetResult { future, .. } | Op::SetException { future, .. } => Some(&future.name),
+            Op::Await(r) | Op::Shield(r) | Op::Done(r) | Op::Cancelled(r) => Some(r.name()),
+            Op::WaitFor { target, .. }
+            | Op::Cancel { target, .. }
+            | Op::AddDoneCallback { target, .. } => Some(target.name()),
+            _ => None,
+        }
+    }
+
+    /// Every object the op names, in order.
+    pub fn targets(&self) -> Vec<&Arc<str>> {
+        match &self.op {
+            Op::Gather { refs, .. } | Op::Wait { refs, .. } | Op::AsCompleted { refs, .. } => {
+                refs.iter().map(Ref::name).collect()
+            }
+            _ => self.target().into_iter().collect(),
+        }
+    }
+
+    /// Whether the op is nested (at any depth) in the block op at path `ancestor`.
+    pub fn inside(&self, ancestor: &str) -> bool {
+        self.ancestors.iter().any(|a| &**a == ancestor)
+    }
+}
+
+/// What the scenario says about a name, whoever runs.
+#[derive(Clone, Debug, Default)]
+pub struct NameInfo {
+    /// Ops that await it in a way that forwards the awaiter's cancellation to it (`await`,
+    /// `wait_for`, `gather`): (task, path).
+    pub forwarded_by: Vec<(Arc<str>, Arc<str>)>,
+    /// Ops that may retrieve its outcome (`await`, `wait_for`, `shield`, `gather`,
+    /// `as_completed`): (task, path, kind).
+    pub retrieved_by: Vec<(Arc<str>, Arc<str>, OpKind)>,
+    /// `cancel` ops naming it: (task, path).
+    pub cancelled_by: Vec<(Arc<str>, Arc<str>)>,
+    /// A `spawn` of it sits in a `taskgroup` body (its group may cancel it).
+    pub spawned_in_taskgroup: bool,
+    /// For a task: its body has a `timeout` block with a deadline, a `wait_for` with a
+    /// positive timeout (whose expiry cancels it) or a `taskgroup` (which cancels it when a
+    /// child fails).
+    pub own_cancellers: bool,
+    /// A `wait_for` with timeout 0 names it (and cancels it if it is not done).
+    pub zero_wait_for: bool,
+}
+
+/// An op that ran.
+#[derive(Clone, Debug)]
+pub struct OpExec {
+    /// The task running it.
+    pub task: Arc<str>,
+    /// Its path.
+    pub at: Arc<str>,
+    /// Virtual time when it started.
+    pub start_t: u64,
+    /// Loop iteration in which it started.
+    pub start_iteration: u64,
+    /// How many events had been emitted when it started (it started at `after(gap - 1)`), when
+    /// the trace allows telling.
+    pub gap: Option<usize>,
+    /// Its `op` event, if control left it.
+    pub event: Option<usize>,
+}
+
+impl OpExec {
+    /// The position at which the op started (`after(gap - 1)`): after the effects shown by
+    /// the events before it, before those of the events after it.
+    pub fn start_pos(&self) -> Option<u64> {
+        self.gap.map(|g| before(g).saturating_sub(1))
+    }
+}
+
+/// How a future was completed by an op of the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CompletedBy {
+    /// `set_result` with this value.
+    Result(Value),
+    /// `set_exception` with this exception.
+    Exception(ExcSpec),
+    /// `cancel` with this message.
+    Cancel(Option<Arc<str>>),
+}
+
+impl CompletedBy {
+    /// The state it leaves.
+    pub fn states(&self) -> States {
+        match self {
+            CompletedBy::Result(_) => States::OK,
+            CompletedBy::Exception(_) => States::ERR,
+            CompletedBy::Cancel(_) => States::CANCELLED,
+        }
+    }
+
+    /// What awaiting the future gives afterwards (FUT-4, FUT-10).
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            CompletedBy::Result(v) => Outcome::ok(v.clone()),
+            CompletedBy::Exception(e) => exc_outcome(e),
+            CompletedBy::Cancel(m) => Outcome::Cancelled(m.clone()),
+        }
+    }
+}
+
+/// The op that completed a future.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// Its event.
+    pub event: usize,
+    /// How.
+    pub by: CompletedBy,
+}
+
+/// One statement about an object's state at one position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// Where ([`before`], [`after`], [`FINAL`]).
+    pub pos: u64,
+    /// The states it allows.
+    pub allowed: States,
+    /// The event that shows it (`None` for the final state).
+    pub event: Option<usize>,
+    /// What shows it, in words.
+    pub what: String,
+}
+
+/// What the run shows of one task or future.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectModel {
+    /// The scenario name.
+    pub name: Arc<str>,
+    /// A task (else a future).
+    pub is_task: bool,
+    /// The event of the `spawn`/`future` op that created it (`None` for `main`, or if never
+    /// created).
+    pub created: Option<usize>,
+    /// Tasks: the `start` event.
+    pub start: Option<usize>,
+    /// Tasks: the `end` event (the task is done right after it).
+    pub end: Option<usize>,
+    /// Tasks: the `out` of the `end` event.
+    pub end_out: Option<Outcome>,
+    /// The state when the run ended.
+    pub final_state: Option<State>,
+    /// Tasks: `cancelling()` when the run ended.
+    pub final_cancelling: Option<u32>,
+    /// Futures: the op that completed it (the first `set_result`/`set_exception` that
+    /// succeeded, or `cancel` that returned true).
+    pub completion: Option<Completion>,
+    /// Every statement about its state, in position order.
+    pub observations: Vec<Observation>,
+}
+
+impl ObjectModel {
+    /// Tasks: the first event of its first step (`start`, or `end` when its body never ran).
+    pub fn first_event(&self) -> Option<usize> {
+        match (self.start, self.end) {
+            (Some(s), Some(e)) => Some(s.min(e)),
+            (s, e) => s.or(e),
+        }
+    }
+
+    /// Whether it was created (spawned) in the run.
+    pub fn exists(&self) -> bool {
+        self.created.is_some() || self.start.is_some() || self.end.is_some()
+    }
+
+    /// The position at which it became done, when the trace shows it: after the `end` of a
+    /// task, at the op that completed a future.
+    pub fn done_pos(&self) -> Option<u64> {
+        if self.is_task {
+            self.end.map(after)
+        } else {
+            self.completion.as_ref().map(|c| before(c.event))
+        }
+    }
+
+    /// Whether it is known to be done at `pos` (ignoring what event `skip` shows).
+    pub fn known_done(&self, pos: u64, skip: Option<usize>) -> Option<&Observation> {
+        self.observations.iter().find(|o| {
+            o.pos <= pos && !o.allowed.meets(States::PENDING) && (skip.is_none() || o.event != skip)
+        })
+    }
+
+    /// Whether it is known to be pending at `pos` (ignoring what event `skip` shows).
+    pub fn known_pending(&self, pos: u64, skip: Option<usize>) -> Option<&Observation> {
+        self.observations.iter().find(|o| {
+            o.pos >= pos && o.allowed == States::PENDING && (skip.is_none() || o.event != skip)
+        })
+    }
+
+    /// Whether it is done at `pos`: exact for tasks (from the `end` event), for futures
+    /// `None` when nothing tells.
+    pub fn done_at(&self, pos: u64) -> Option<bool> {
+        if self.is_task {
+            return Some(self.end.is_some_and(|e| after(e) <= pos));
+        }
+        if self.known_done(pos, None).is_some() {
+            Some(true)
+        } else if self.known_pending(pos, None).is_some() {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Tasks: the states it ended in, from its final state and `end` event.
+    pub fn final_states(&self) -> States {
+        let mut s = self
+            .final_state
+            .map_or(States::PENDING.or(States::DONE), States::of_final);
+        if let Some(out) = &self.end_out {
+            s = s.and(match out {
+                Outcome::Cancelled(_) => States::CANCELLED,
+                Outcome::Err { .. } => States::ERR,
+                _ => States::OK.or(States::CANCELLED),
+            });
+        }
+        s
+    }
+}
+
+/// What kind of ready-queue entry a [`Queued`] is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueuedKind {
+    /// The first step of a spawned task.
+    FirstStep(Arc<str>),
+    /// A done-callback registered by `add_done_callback` (object, label).
+    Callback(Arc<str>, Arc<str>),
+    /// The wake-up of a task suspended in `await` (task, path).
+    Wakeup(Arc<str>, Arc<str>),
+    /// The step after a `sleep 0` (task, path).
+    Yield(Arc<str>, Arc<str>),
+    /// The wake-up of a task from a `sleep N` whose timer fired (task, path, deadline).
+    Timer(Arc<str>, Arc<str>, u64),
+}
+
+impl QueuedKind {
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            QueuedKind::FirstStep(t) => format!("the first step of task {t}"),
+            QueuedKind::Callback(of, l) => format!("callback {l} of {of}"),
+            QueuedKind::Wakeup(t, at) => format!("the wake-up of {t} awaiting at {at}"),
+            QueuedKind::Yield(t, at) => format!("the step after {t}'s sleep 0 at {at}"),
+            QueuedKind::Timer(t, at, d) => {
+                format!("the wake-up of {t} from the sleep at {at} (deadline {d})")
+            }
+        }
+    }
+}
+
+/// A ready-queue entry whose queueing the trace shows.
+#[derive(Clone, Debug)]
+pub struct Queued {
+    /// What it is.
+    pub kind: QueuedKind,
+    /// The loop iteration during which it was queued.
+    pub iteration: u64,
+    /// Queued by a timer that fired at the start of `iteration` (after the handles already
+    /// queued, LOOP-5), else by a handle.
+    pub by_timer: bool,
+    /// Queue order inside the iteration: the position at which it was queued (for timers,
+    /// the deadline), then the registration position of callbacks queued together.
+    pub key: (u64, u64),
+    /// The event that shows the queueing (spawn, completion, registration), if any.
+    pub cause: Option<usize>,
+    /// The first event of the handle when it ran.
+    pub runs: Option<usize>,
+}
+
+/// A registration of `add_done_callback`.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// The object.
+    pub of: Arc<str>,
+    /// The label.
+    pub label: Arc<str>,
+    /// The `add_done_callback` op event.
+    pub event: usize,
+    /// The `callback` event that ran it, matched in order among the same (object, label).
+    pub ran: Option<usize>,
+}
+
+/// A `cancel` op that ran.
+#[derive(Clone, Debug)]
+pub struct CancelOp {
+    /// The task running it.
+    pub by: Arc<str>,
+    /// The object cancelled.
+    pub target: Arc<str>,
+    /// The message.
+    pub msg: Option<Arc<str>>,
+    /// Its event.
+    pub event: usize,
+    /// What it returned (`None` when the name did not resolve).
+    pub accepted: Option<bool>,
+}
+
+/// Everything the oracles derive from one run.
+#[derive(Debug, Default)]
+pub struct RunModel {
+    /// Every op of the scenario by (task, path).
+    pub ops: HashMap<(Arc<str>, Arc<str>), OpInfo>,
+    /// What the scenario says about each task and future name.
+    pub names: BTreeMap<Arc<str>, NameInfo>,
+    /// Every op that ran, in start order (parallel to `report.op_starts`).
+    pub execs: Vec<OpExec>,
+    exec_by: HashMap<(Arc<str>, Arc<str>), usize>,
+    /// The events of each step: (task, iteration) → event indices.
+    pub steps: BTreeMap<(Arc<str>, u64), Vec<usize>>,
+    /// Every spawned task and created future.
+    pub objects: BTreeMap<Arc<str>, ObjectModel>,
+    /// The main task's name.
+    pub main: Arc<str>,
+    /// The iteration whose stop callback ended the main `run_until_complete` (the one after
+    /// main's `end`), when main finished; `asyncio.run`'s shutdown starts after it.
+    pub stop_iteration: Option<u64>,
+    /// Some outcome carries the message of injected cancellations.
+    pub injection_seen: bool,
+    /// Ready-queue entries whose queueing the trace shows.
+    pub queued: Vec<Queued>,
+    /// Every `add_done_callback` that succeeded, in order.
+    pub registrations: Vec<Registration>,
+    /// `callback` events that match no registration.
+    pub stray_callbacks: Vec<usize>,
+    /// Every `cancel` op that ran, in order.
+    pub cancels: Vec<CancelOp>,
+    hidden: std::collections::BTreeSet<Arc<str>>,
+}
+
+impl RunModel {
+    /// The op at (`task`, `at`).
+    pub fn op(&self, task: &str, at: &str) -> Option<&OpInfo> {
+        self.ops.get(&(Arc::from(task), Arc::from(at)))
+    }
+
+    /// The run of op (`task`, `at`).
+    pub fn exec(&self, task: &str, at: &str) -> Option<&OpExec> {
+        let i = *self.exec_by.get(&(Arc::from(task), Arc::from(at)))?;
+        self.execs.get(i)
+    }
+
+    /// The op of an `op` or `item` event.
+    pub fn op_of_event(&self, events: &[Event], i: usize) -> Option<&OpInfo> {
+        match events.get(i)? {
+            Event::Op { task, at, .. } | Event::Item { task, at, .. } => self.op(task, at),
+            _ => None,
+        }
+    }
+
+    /// The object named `name`, if it was spawned or created.
+    pub fn object(&self, name: &str) -> Option<&ObjectModel> {
+        self.objects.get(name)
+    }
+
+    /// The static information about `name`.
+    pub fn name_info(&self, name: &str) -> NameInfo {
+        self.names.get(name).cloned().unwrap_or_default()
+    }
+
+    /// Whether something the trace does not show as a `cancel` of `task` may cancel it
+    /// before the shutdown: its task group's abort, its own timeouts or task groups, a
+    /// `wait_for` with timeout 0, an injected cancellation, or a cancellation of a task that
+    /// was awaiting it (forwarded), whether that one is visible or hidden itself.
+    pub fn hidden_cancellers(&self, task: &str) -> bool {
+        self.hidden.contains(task)
+    }
+
+    /// The tasks with [`RunModel::hidden_cancellers`]: a fixpoint over the forwarding ops.
+    fn collect_hidden(&mut self) {
+        let mut hidden: std::collections::BTreeSet<Arc<str>> = self
+            .names
+            .iter()
+            .filter(|(_, i)| {
+                self.injection_seen || i.spawned_in_taskgroup || i.own_cancellers || i.zero_wait_for
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        if self.injection_seen {
+            hidden.extend(self.objects.keys().cloned());
+        }
+        loop {
+            let mut grew = false;
+            for (name, info) in &self.names {
+                if hidden.contains(name) {
+                    continue;
+                }
+                let forwarded = info.forwarded_by.iter().any(|(w, at)| {
+                    let Some(x) = self.exec(w, at) else {
+                        return false;
+                    };
+                    // A request made earlier in the step that started the op is forwarded
+                    // when it suspends (TASK-9); requests made before that step were
+                    // delivered at its start.
+                    let from = self.step_start(w, x.start_iteration).unwrap_or(0);
+                    let to = x.event.unwrap_or(usize::MAX);
+                    hidden.contains(w)
+                        || self.cancels.iter().any(|c| {
+                            c.target == *w
+                                && c.accepted == Some(true)
+                                && c.event >= from
+                                && c.event < to
+                        })
+                });
+                if forwarded {
+                    hidden.insert(name.clone());
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        self.hidden = hidden;
+    }
+
+    /// The first event of `task`'s step in `iteration`.
+    pub fn step_start(&self, task: &str, iteration: u64) -> Option<usize> {
+        self.steps
+            .get(&(Arc::from(task), iteration))
+            .and_then(|s| s.first().copied())
+    }
+
+    /// Whether loop iteration `iteration` ran before `asyncio.run`'s shutdown cancelled the
+    /// leftover tasks.
+    pub fn before_shutdown(&self, iteration: u64) -> bool {
+        self.stop_iteration.is_none_or(|s| iteration <= s)
+    }
+
+    /// The `cancel` ops that targeted `name` and returned true, with events in `(from, to)`.
+    pub fn accepted_cancels(&self, name: &str, from: usize, to: usize) -> Vec<&CancelOp> {
+        self.cancels
+            .iter()
+            .filter(|c| {
+                &*c.target == name && c.accepted == Some(true) && c.event > from && c.event < to
+            })
+            .collect()
+    }
+
+    /// The `await` ops that ran, with their targets.
+    pub fn awaits(&self) -> impl Iterator<Item = (&OpExec, &OpInfo, &Arc<str>)> {
+        self.execs.iter().filter_map(|x| {
+            let info = self.op(&x.task, &x.at)?;
+            match &info.op {
+                Op::Await(r) => Some((x, info, r.name())),
+                _ => None,
+            }
+        })
+    }
+
+    fn build(graph: &Graph, report: &RunReport, index: &TraceIndex) -> RunModel {
+        let events = &report.trace.events;
+        let iter_of = |i: usize| report.event_iterations.get(i).copied().unwrap_or(0);
+        let mut m = RunModel {
+            main: graph.main_task().name.clone(),
+            ..RunModel::default()
+        };
+        for def in &graph.tasks {
+            let mut anc = Vec::new();
+            walk(&def.name, &def.body, &mut anc, &mut m.ops);
+        }
+        m.collect_names();
+
+        for (i, e) in events.iter().enumerate() {
+            if let Some(task) = e.task() {
+                m.steps
+                    .entry((task.clone(), iter_of(i)))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        m.injection_seen = events.iter().any(|e| match e {
+            Event::Op { out, .. } | Event::End { out, .. } | Event::Item { out, .. } => {
+                is_injected(out)
+            }
+            Event::Finish { run: Some(out), .. } => is_injected(out),
+            _ => false,
+        });
+
+        m.collect_execs(report, index);
+        m.collect_objects(report);
+        m.collect_registrations(events);
+        m.collect_queued(report);
+
+        if let Some(e) = m.objects.get(&m.main).and_then(|o| o.end) {
+            m.stop_iteration = Some(iter_of(e) + 1);
+        }
+        m.collect_hidden();
+        m
+    }
+
+    fn collect_names(&mut self) {
+        let mut names: BTreeMap<Arc<str>, NameInfo> = BTreeMap::new();
+        for info in self.ops.values() {
+            let site = (info.task.clone(), info.at.clone());
+            match &info.op {
+                Op::Await(r) => {
+                    let n = names.entry(r.name().clone()).or_default();
+                    n.forwarded_by.push(site.clone());
+                    n.retrieved_by.push((site.0, site.1, OpKind::Await));
+                }
+                Op::WaitFor { target, timeout } => {
+                    let n = names.entry(target.name().clone()).or_default();
+                    n.forwarded_by.push(site.clone());
+                    n.retrieved_by
+                        .push((site.0.clone(), site.1, OpKind::WaitFor));
+                    if timeout.is_some_and(|t| t > 0) {
+                        names.entry(site.0).or_default().own_cancellers = true;
+                    }
+                    if *timeout == Some(0) {
+                        names
+                            .entry(target.name().clone())
+                            .or_default()
+                            .zero_wait_for = true;
+                    }
+                }
+                Op::Gather { refs, .. } => {
+                    for r in refs {
+                        let n = names.entry(r.name().clone()).or_default();
+                        n.forwarded_by.push(site.clone());
+                        n.retrieved_by
+                            .push((site.0.clone(), site.1.clone(), OpKind::Gather));
+                    }
+                }
+                Op::Shield(r) => {
+                    let n = names.entry(r.name().clone()).or_default();
+                    n.retrieved_by.push((site.0, site.1, OpKind::Shield));
+                }
+                Op::AsCompleted { refs, .. } => {
+                    for r in refs {
+                        let n = names.entry(r.name().clone()).or_default();
+                        n.retrieved_by
+                            .push((site.0.clone(), site.1.clone(), OpKind::AsCompleted));
+                    }
+                }
+                Op::Cancel { target, .. } => {
+                    names
+                        .entry(target.name().clone())
+                        .or_default()
+                        .cancelled_by
+                        .push(site);
+                }
+                Op::Spawn(t) if info.in_taskgroup => {
+                    names
+                        .entry(t.name.clone())
+                        .or_default()
+                        .spawned_in_taskgroup = true;
+                }
+                Op::Timeout {
+                    timeout: Some(_), ..
+                }
+                | Op::TaskGroup(_) => {
+                    names.entry(site.0).or_default().own_cancellers = true;
+                }
+                _ => {}
+            }
+        }
+        self.names = names;
+    }
+
+    fn collect_execs(&mut self, report: &RunReport, index: &TraceIndex) {
+        let events = &report.trace.events;
+        for (s, start) in report.op_starts.iter().enumerate() {
+            self.exec_by
+                .insert((start.task.clone(), start.at.clone()), s);
+        }
+        for (s, start) in report.op_starts.iter().enumerate() {
+            let step = self.steps.get(&(start.task.clone(), start.iteration));
+            let mut gap = None;
+            if let Some(step) = step {
+                let mut last_before = None;
+                for &i in step {
+                    let earlier = match &events[i] {
+                        Event::Start { .. } => true,
+                        Event::Op { at, .. } | Event::Item { at, .. } => {
+                            let ancestor = start.at.len() > at.len()
+                                && start.at.starts_with(&**at)
+                                && start.at.as_bytes()[at.len()] == b'.';
+                            let started_before = self
+                                .exec_by
+                                .get(&(start.task.clone(), at.clone()))
+                                .is_some_and(|&q| q < s);
+                            started_before && !ancestor
+                        }
+                        _ => false,
+                    };
+                    if earlier {
+                        last_before = Some(i);
+                    }
+                }
+                gap = match last_before {
+                    Some(i) => Some(i + 1),
+                    None => step.first().copied(),
+                };
+            }
+            self.execs.push(OpExec {
+                task: start.task.clone(),
+                at: start.at.clone(),
+                start_t: start.t,
+                start_iteration: start.iteration,
+                gap,
+                event: index
+                    .op
+                    .get(&(start.task.clone(), start.at.clone()))
+                    .copied(),
+            });
+        }
+    }
+
+    fn collect_objects(&mut self, report: &RunReport) {
+        let events = &report.trace.events;
+        let mut objects: BTreeMap<Arc<str>, ObjectModel> = BTreeMap::new();
+        let entry = |objects: &mut BTreeMap<Arc<str>, ObjectModel>, name: &Arc<str>, task| {
+            objects
+                .entry(name.clone())
+                .or_insert_with(|| ObjectModel {
+                    name: name.clone(),
+                    is_task: task,
+                    ..ObjectModel::default()
+                })
+                .is_task = task;
+        };
+        entry(&mut objects, &self.main, true);
+        for f in &report.finals {
+            entry(&mut objects, &f.name, f.is_task);
+            let o = objects.get_mut(&f.name).expect("just inserted");
+            o.final_state = Some(f.state);
+            if f.is_task {
+                o.final_cancelling = Some(f.cancelling);
+            }
+            o.observations.push(Observation {
+                pos: FINAL,
+                allowed: States::of_final(f.state),
+                event: None,
+                what: format!("its final state {:?}", f.state),
+            });
+        }
+        let obs = |objects: &mut BTreeMap<Arc<str>, ObjectModel>,
+                   name: &Arc<str>,
+                   pos: u64,
+                   allowed: States,
+                   event: usize,
+                   what: String| {
+            if let Some(o) = objects.get_mut(name) {
+                o.observations.push(Observation {
+                    pos,
+                    allowed,
+                    event: Some(event),
+                    what,
+                });
+            }
+        };
+        for (i, e) in events.iter().enumerate() {
+            match e {
+                Event::Start { task, .. } => {
+                    if let Some(o) = objects.get_mut(task) {
+                        o.start.get_or_insert(i);
+                    }
+                    obs(
+                        &mut objects,
+                        task,
+                        before(i),
+                        States::PENDING,
+                        i,
+                        "its start".into(),
+                    );
+                }
+                Event::End { task, out, .. } => {
+                    if let Some(o) = objects.get_mut(task) {
+                        o.end.get_or_insert(i);
+                        o.end_out.get_or_insert_with(|| out.clone());
+                    }
+                    obs(
+                        &mut objects,
+                        task,
+                        before(i),
+                        States::PENDING,
+                        i,
+                        "its end".into(),
+                    );
+                    let done = match out {
+                        Outcome::Cancelled(_) => States::CANCELLED,
+                        Outcome::Err { .. } => States::ERR,
+                        _ => States::OK.or(States::CANCELLED),
+                    };
+                    obs(
+                        &mut objects,
+                        task,
+                        after(i),
+                        done,
+                        i,
+                        format!("its end {out}"),
+                    );
+                }
+                Event::Callback { of, state, .. } => {
+                    let what = format!("a callback seeing state {}", state.as_str());
+                    obs(
+                        &mut objects,
+                        of,
+                        before(i),
+                        States::of_callback(*state),
+                        i,
+                        what,
+                    );
+                }
+                Event::Op { task, at, out, .. } => {
+                    let Some(info) = self.ops.get(&(task.clone(), at.clone())) else {
+                        continue;
+                    };
+                    let Some(target) = info.target().cloned() else {
+                        continue;
+                    };
+                    if unresolved(out, &target) {
+                        continue;
+                    }
+                    let what = |s: &str| format!("{s} at {task}:{at} returning {out}");
+                    match &info.op {
+                        Op::Spawn(t) if matches!(out, Outcome::Ok(_)) => {
+                            entry(&mut objects, &t.name, true);
+                            if let Some(o) = objects.get_mut(&t.name) {
+                                o.created.get_or_insert(i);
+                            }
+                            obs(
+                                &mut objects,
+                                &target,
+                                after(i),
+                                States::PENDING,
+                                i,
+                                what("spawn"),
+                            );
+                        }
+                        Op::Future(f) if matches!(out, Outcome::Ok(_)) => {
+                            entry(&mut objects, &f.name, false);
+                            if let Some(o) = objects.get_mut(&f.name) {
+                                o.created.get_or_insert(i);
+                            }
+                            let w = what("future");
+                            obs(&mut objects, &target, after(i), States::PENDING, i, w);
+                        }
+                        Op::SetResult { .. } | Op::SetException { .. } => {
+                            let is_result = matches!(info.op, Op::SetResult { .. });
+                            let w = what(if is_result {
+                                "set_result"
+                            } else {
+                                "set_exception"
+                            });
+                            match out {
+                                Outcome::Ok(_) => {
+                                    let (by, states) = match &info.op {
+                                        Op::SetException { exc, .. } => {
+                                            (CompletedBy::Exception(exc.clone()), States::ERR)
+                                        }
+                                        Op::SetResult { value, .. } => {
+                                            (CompletedBy::Result(value.clone()), States::OK)
+                                        }
+                                        _ => continue,
+                                    };
+                                    obs(
+                                        &mut objects,
+                                        &target,
+                                        before(i),
+                                        States::PENDING,
+                                        i,
+                                        w.clone(),
+                                    );
+                                    obs(&mut objects, &target, after(i), states, i, w);
+                                    if let Some(o) = objects.get_mut(&target) {
+                                        o.completion.get_or_insert(Completion { event: i, by });
+                                    }
+                                }
+                                Outcome::Err { ty, .. } if &**ty == "InvalidStateError" => {
+                                    obs(&mut objects, &target, before(i), States::DONE, i, w);
+                                }
+                                _ => {}
+                            }
+                        }
+                        Op::Cancel { msg, .. } => {
+                            if is_bool(out, true) {
+                                obs(
+                                    &mut objects,
+                                    &target,
+                                    before(i),
+                                    States::PENDING,
+                                    i,
+                                    what("cancel"),
+                                );
+                                let is_future = objects.get(&target).is_some_and(|o| !o.is_task);
+                                if is_future {
+                                    let w = what("cancel");
+                                    obs(&mut objects, &target, after(i), States::CANCELLED, i, w);
+                                    if let Some(o) = objects.get_mut(&target) {
+                                        o.completion.get_or_insert(Completion {
+                                            event: i,
+                                            by: CompletedBy::Cancel(msg.clone()),
+                                        });
+                                    }
+                                }
+                            } else if is_bool(out, false) {
+                                obs(
+                                    &mut objects,
+                                    &target,
+                                    before(i),
+                                    States::DONE,
+                                    i,
+                                    what("cancel"),
+                                );
+                            }
+                        }
+                        Op::Done(_) => {
+                            let s = if is_bool(out, true) {
+                                States::DONE
+                            } else if is_bool(out, false) {
+                                States::PENDING
+                            } else {
+                                continue;
+                            };
+                            obs(&mut objects, &target, before(i), s, i, what("done"));
+                        }
+                        Op::Cancelled(_) => {
+                            let s = if is_bool(out, true) {
+                                States::CANCELLED
+                            } else if is_bool(out, false) {
+                                States::PENDING.or(States::FINISHED)
+                            } else {
+                                continue;
+                            };
+                            obs(&mut objects, &target, before(i), s, i, what("cancelled"));
+                        }
+                        Op::Await(_) => {
+                            let s = match out {
+                                Outcome::Ok(_) => States::OK,
+                                Outcome::Err { .. } => States::ERR,
+                                _ => continue,
+                            };
+                            obs(&mut objects, &target, before(i), s, i, what("await"));
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        for o in objects.values_mut() {
+            o.observations.sort_by_key(|ob| ob.pos);
+        }
+        // Cancel ops, in order.
+        for (i, e) in events.iter().enumerate() {
+            if let Event::Op { task, at, out, .. } = e
+                && let Some(info) = self.ops.get(&(task.clone(), at.clone()))
+                && let Op::Cancel { target, msg } = &info.op
+            {
+                let accepted = if is_bool(out, true) {
+                    Some(true)
+                } else if is_bool(out, false) {
+                    Some(false)
+                } else {
+                    None
+                };
+                self.cancels.push(CancelOp {
+                    by: task.clone(),
+                    target: target.name().clone(),
+                    msg: msg.clone(),
+                    event: i,
+                    accepted,
+                });
+            }
+        }
+        self.objects = objects;
+    }
+
+    fn collect_registrations(&mut self, events: &[Event]) {
+        let mut regs = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Event::Op { task, at, out, .. } = e
+                && matches!(out, Outcome::Ok(_))
+                && let Some(info) = self.ops.get(&(task.clone(), at.clone()))
+                && let Op::AddDoneCallback { target, label } = &info.op
+            {
+                regs.push(Registration {
+                    of: target.name().clone(),
+                    label: label.clone(),
+                    event: i,
+                    ran: None,
+                });
+            }
+        }
+        for (i, e) in events.iter().enumerate() {
+            if let Event::Callback { of, label, .. } = e {
+                match regs
+                    .iter_mut()
+                    .find(|r| r.of == *of && r.label == *label && r.ran.is_none())
+                {
+                    Some(r) => r.ran = Some(i),
+                    None => self.stray_callbacks.push(i),
+                }
+            }
+        }
+        self.registrations = regs;
+    }
+
+    fn collect_queued(&mut self, report: &RunReport) {
+        let events = &report.trace.events;
+        let iter_of = |i: usize| report.event_iterations.get(i).copied().unwrap_or(0);
+        let mut queued = Vec::new();
+        // First steps.
+        for (i, e) in events.iter().enumerate() {
+            if let Event::Op { task, at, out, .. } = e
+                && matches!(out, Outcome::Ok(_))
+                && let Some(info) = self.ops.get(&(task.clone(), at.clone()))
+                && let Op::Spawn(t) = &info.op
+            {
+                queued.push(Queued {
+                    kind: QueuedKind::FirstStep(t.name.clone()),
+                    iteration: iter_of(i),
+                    by_timer: false,
+                    key: (before(i), 0),
+                    cause: Some(i),
+                    runs: self.objects.get(&t.name).and_then(ObjectModel::first_event),
+                });
+            }
+        }
+        // Done-callbacks.
+        for r in &self.registrations {
+            let Some(obj) = self.objects.get(&r.of) else {
+                continue;
+            };
+            let reg = before(r.event);
+            let kind = QueuedKind::Callback(r.of.clone(), r.label.clone());
+            if obj.done_at(reg) == Some(true) {
+                queued.push(Queued {
+                    kind,
+                    iteration: iter_of(r.event),
+                    by_timer: false,
+                    key: (reg, 0),
+                    cause: Some(r.event),
+                    runs: r.ran,
+                });
+            } else if let Some(done) = obj.done_pos()
+                && done > reg
+            {
+                let c = event_of(done);
+                queued.push(Queued {
+                    kind,
+                    iteration: iter_of(c),
+                    by_timer: false,
+                    key: (done, reg),
+                    cause: Some(c),
+                    runs: r.ran,
+                });
+            }
+        }
+        // Wake-ups of `await`, `sleep` steps.
+        for x in &self.execs {
+            let Some(info) = self.ops.get(&(x.task.clone(), x.at.clone())) else {
+                continue;
+            };
+            let (Some(gap), Some(start)) = (x.gap, x.start_pos()) else {
+                continue;
+            };
+            let suspended = x.event.is_none_or(|e| iter_of(e) != x.start_iteration);
+            match &info.op {
+                Op::Await(r) if suspended => {
+                    let Some(obj) = self.objects.get(r.name()) else {
+                        continue;
+                    };
+                    if let Some(done) = obj.done_pos()
+                        && done > start
+                        && x.event.is_none_or(|e| before(e) > done)
+                    {
+                        let c = event_of(done);
+                        queued.push(Queued {
+                            kind: QueuedKind::Wakeup(x.task.clone(), x.at.clone()),
+                            iteration: iter_of(c),
+                            by_timer: false,
+                            key: (done, start),
+                            cause: Some(c),
+                            runs: x.event,
+                        });
+                    }
+                }
+                Op::Sleep(0) => queued.push(Queued {
+                    kind: QueuedKind::Yield(x.task.clone(), x.at.clone()),
+                    iteration: x.start_iteration,
+                    by_timer: false,
+                    key: (start, 0),
+                    cause: gap.checked_sub(1),
+                    runs: x.event,
+                }),
+                Op::Sleep(n) => {
+                    if let Some(e) = x.event
+                        && matches!(
+                            events[e],
+                            Event::Op {
+                                out: Outcome::Ok(_),
+                                ..
+                            }
+                        )
+                        && iter_of(e) > 0
+                    {
+                        let deadline = x.start_t.saturating_add(*n);
+                        queued.push(Queued {
+                            kind: QueuedKind::Timer(x.task.clone(), x.at.clone(), deadline),
+                            iteration: iter_of(e) - 1,
+                            by_timer: true,
+                            key: (deadline, 0),
+                            cause: None,
+                            runs: Some(e),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.queued = queued;
+    }
+}
+
+/// Records every op of `block` (and nested blocks) with its enclosing blocks.
+fn walk(
+    task: &Arc<str>,
+    block: &Block,
+    anc: &mut Vec<(Arc<str>, Op)>,
+    out: &mut HashMap<(Arc<str>, Arc<str>), OpInfo>,
+) {
+    for node in block {
+        let info = OpInfo {
+            task: task.clone(),
+            at: node.at.clone(),
+            op: shallow(&node.op),
+            ancestors: anc.iter().map(|(a, _)| a.clone()).collect(),
+            in_taskgroup: anc.iter().any(|(_, op)| matches!(op, Op::TaskGroup(_))),
+            under_timeout: anc.iter().any(|(_, op)| {
+                matches!(
+                    op,
+                    Op::Timeout {
+                        timeout: Some(_),
+                        ..
+                    }
+                )
+            }),
+        };
+        out.insert((task.clone(), node.at.clone()), info);
+        let nested: Vec<&Block> = match &node.op {
+            Op::Try {
+                body,
+                handlers,
+                finally,
+            } => std::iter::once(body)
+                .chain(handlers.iter().map(|h| &h.body))
+                .chain(finally.iter())
+                .collect(),
+            Op::Timeout { body, .. } | Op::TaskGroup(body) => vec![body],
+            _ => Vec::new(),
+        };
+        if !nested.is_empty() {
+            anc.push((node.at.clone(), shallow(&node.op)));
+            for b in nested {
+                walk(task, b, anc, out);
+            }
+            anc.pop();
+        }
+    }
+}
+
+/// The op with its nested blocks left empty.
+fn shallow(op: &Op) -> Op {
+    match op {
+        Op::Try {
+            handlers, finally, ..
+        } => Op::Try {
+            body: Vec::new(),
+            handlers: handlers
+                .iter()
+                .map(|h| Handler {
+                    ty: h.ty.clone(),
+                    body: Vec::new(),
+                })
+                .collect(),
+            finally: finally.as_ref().map(|_| Vec::new()),
+        },
+        Op::Timeout { timeout, .. } => Op::Timeout {
+            timeout: *timeout,
+            body: Vec::new(),
+        },
+        Op::TaskGroup(_) => Op::TaskGroup(Vec::new()),
+        other => other.clone(),
     }
 }

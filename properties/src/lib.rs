@@ -12,8 +12,10 @@
 
 pub mod catalogue;
 pub mod context;
+pub mod fuzzing;
 pub mod oracle;
 pub mod oracles;
+pub mod strategy;
 
 pub use context::{Judged, TraceIndex};
 pub use oracle::{Finding, Oracle, Oracles};

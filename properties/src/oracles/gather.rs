@@ -1,11 +1,1681 @@
-//! Oracles of one area of the catalogue (being written).
+//! Oracles of `asyncio.gather` (GATHER-*), and the run model shared by the combinator
+//! oracles (gather, wait, wait_for, shield, as_completed, timeout, TaskGroup).
+//!
+//! The model ([`model::Model`]) reconstructs from a trace what the combinator oracles need:
+//! where every op started and ended, when every task and future completed and how, which
+//! cancellation requests reached a task, and, for a task that ended by raising
+//! `CancelledError`, whether a given retrieval of its saved exception was the first one
+//! (semantics TASK-14c). Everything it cannot establish from the trace it reports as unknown,
+//! and the oracles then judge nothing rather than guess: every oracle must hold under every
+//! legal schedule, with cancellations injected by the explorer included.
 
-use crate::oracle::Oracle;
+use std::sync::Arc;
+
+use aiosim::State;
+use aiosim_sim::graph::{Op, Ref};
+use aiosim_sim::trace::Outcome;
+
+use crate::oracle::{Finding, Oracle};
+
+use model::{Expect, Model, ObjOut, OpRun, Retrieval, Rule, after, before};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
-pub const NOT_JUDGED: &[(&str, &str)] = &[];
+pub const NOT_JUDGED: &[(&str, &str)] = &[(
+    "GATHER-2",
+    "about coroutine arguments, which a graph cannot pass (gather takes references to \
+         tasks and futures that already exist), and about an order CPython does not promise; \
+         tested in tests/gather.rs (gather_2_children_made_in_argument_order_start_in_that_order)",
+)];
 
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
-    Vec::new()
+    vec![
+        Rule::boxed("GATHER-1", false, gather_1),
+        Rule::boxed("GATHER-3", false, gather_3),
+        Rule::boxed("GATHER-4", false, gather_4),
+        Rule::boxed("GATHER-5", false, gather_5),
+        Rule::boxed("GATHER-6", false, gather_6),
+        Rule::boxed("GATHER-7", false, gather_7),
+        Rule::boxed("GATHER-8", false, gather_8),
+        Rule::boxed("GATHER-9", false, gather_9),
+        Rule::boxed("GATHER-10", false, gather_10),
+        Rule::boxed("GATHER-11", false, gather_11),
+        Rule::boxed("GATHER-12", false, gather_12),
+        Rule::boxed("GATHER-13", false, gather_13),
+    ]
+}
+
+/// A finished gather op: its run, refs, `return_exceptions`, end event and outcome.
+struct GatherOp<'m, 'a> {
+    run: &'m OpRun<'a>,
+    refs: &'a [Ref],
+    re: bool,
+    end: usize,
+    out: &'a Outcome,
+}
+
+fn gathers<'m, 'a>(m: &'m Model<'a>) -> Vec<GatherOp<'m, 'a>> {
+    m.runs
+        .iter()
+        .filter_map(|run| match &run.node.op {
+            Op::Gather {
+                refs,
+                return_exceptions,
+            } => {
+                let end = run.end?;
+                let out = m.op_out(end)?;
+                if m.is_resolution_error(out) {
+                    return None;
+                }
+                Some(GatherOp {
+                    run,
+                    refs,
+                    re: *return_exceptions,
+                    end,
+                    out,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The distinct names of a list, in order of first occurrence.
+pub(crate) fn distinct(refs: &[Ref]) -> Vec<Arc<str>> {
+    let mut out: Vec<Arc<str>> = Vec::new();
+    for r in refs {
+        if !out.iter().any(|n| n == r.name()) {
+            out.push(r.name().clone());
+        }
+    }
+    out
+}
+
+/// GATHER-1: a result list holds, position by position, the outcome of the argument at that
+/// position (argument order, not completion order).
+fn gather_1(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        let Some(entries) = model::list_entries(g.out) else {
+            continue;
+        };
+        if entries.len() != g.refs.len() {
+            out.push(Finding {
+                events: vec![g.end],
+                explanation: format!(
+                    "gather of {} arguments returned a list of {} entries",
+                    g.refs.len(),
+                    entries.len()
+                ),
+            });
+            continue;
+        }
+        for (i, (r, entry)) in g.refs.iter().zip(&entries).enumerate() {
+            let Some(x) = m.obj(r.name()) else { continue };
+            let expect = match x.out.as_ref() {
+                None => continue,
+                Some(ObjOut::Value(v)) => Expect::Exact(Outcome::ok(v.clone())),
+                Some(ObjOut::Raised(o)) if g.re => Expect::Exact(o.clone()),
+                Some(_) if g.re => Expect::CancelledAny,
+                Some(_) => Expect::Nothing,
+            };
+            if !expect.admits(entry) {
+                let mut events = vec![g.end];
+                events.extend(x.done_event());
+                out.push(Finding {
+                    events,
+                    explanation: format!(
+                        "entry {i} of the gather's list is {entry} but argument {i} ({}) {}",
+                        r.name(),
+                        m.describe_out(x)
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// GATHER-11: the same awaitable twice is one child; its outcome is at each of its positions.
+fn gather_11(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        let Some(entries) = model::list_entries(g.out) else {
+            continue;
+        };
+        if entries.len() != g.refs.len() {
+            continue;
+        }
+        for (i, r) in g.refs.iter().enumerate() {
+            if let Some(j) = g.refs[..i].iter().position(|q| q.name() == r.name())
+                && entries[i] != entries[j]
+            {
+                out.push(Finding {
+                    events: vec![g.end],
+                    explanation: format!(
+                        "{} is passed at positions {j} and {i} of the gather, which are one child, \
+                         but the list holds {} and {}",
+                        r.name(),
+                        entries[j],
+                        entries[i]
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// How a `return_exceptions=False` gather must have failed: the candidate deciding children
+/// and whether the gathering task may have been cancelled meanwhile.
+struct FailureCase<'m> {
+    /// Children that may have decided (whose completion callback may have run first), with
+    /// what the op raises if it is that one.
+    deciders: Vec<(Arc<str>, Expect, Option<usize>)>,
+    /// Whether one of the candidates ended cancelled (GATHER-6) rather than with an error.
+    cancelled: bool,
+    /// Whether the gathering task may have been cancelled (its CancelledError then explains
+    /// the outcome).
+    caller_cancelled: bool,
+    run: &'m OpRun<'m>,
+}
+
+/// Computes the deciding children of a failed `return_exceptions=False` gather, or `None`
+/// when the trace cannot tell (a child whose completion time is unknown).
+fn failure_case<'m>(m: &'m Model<'_>, g: &GatherOp<'m, '_>) -> Option<FailureCase<'m>> {
+    let start = g.run.start_pos();
+    let names = distinct(g.refs);
+    let mut objs = Vec::new();
+    for n in &names {
+        let x = m.obj(n)?;
+        if x.unknown_done() {
+            return None;
+        }
+        objs.push(x);
+    }
+    let failed = |x: &&&model::Obj| x.out.as_ref().is_some_and(|o| !o.is_value());
+    // A failure already there at the call decides synchronously, in argument order.
+    let sync = objs
+        .iter()
+        .filter(failed)
+        .find(|x| x.done_before(start) == Some(true));
+    let deciders: Vec<&model::Obj> = match sync {
+        Some(x) => vec![*x],
+        None => {
+            let later: Vec<&model::Obj> = objs
+                .iter()
+                .filter(failed)
+                .filter(|x| x.done_before(before(g.end)) == Some(true))
+                .copied()
+                .collect();
+            match m.level {
+                aiosim::Level::Fifo | aiosim::Level::Ties => later
+                    .iter()
+                    .min_by_key(|x| x.done_pos())
+                    .into_iter()
+                    .copied()
+                    .collect(),
+                _ => {
+                    let first = later.iter().filter_map(|x| x.done_iter()).min();
+                    later
+                        .into_iter()
+                        .filter(|x| x.done_iter() == first)
+                        .collect()
+                }
+            }
+        }
+    };
+    let mut out = Vec::new();
+    let mut cancelled = false;
+    for x in deciders {
+        let retrieval = if x.done_before(start) == Some(true) {
+            Retrieval::Sync(g.run.start_after)
+        } else {
+            Retrieval::Callback {
+                lo: x.done_pos().unwrap_or(0) + 1,
+                hi: before(g.end),
+                min_iter: x.done_iter().unwrap_or(0) + 1,
+            }
+        };
+        let expect = m.result_expect(x, g.run, retrieval);
+        cancelled |= x.is_cancelled_like();
+        out.push((x.name.clone(), expect, x.done_event()));
+    }
+    Some(FailureCase {
+        deciders: out,
+        cancelled,
+        caller_cancelled: m.task_maybe_cancelled(g.run),
+        run: g.run,
+    })
+}
+
+fn judge_failure(m: &Model<'_>, want_cancelled: bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        if g.re || !g.out.is_exception() {
+            continue;
+        }
+        let Some(case) = failure_case(m, &g) else {
+            continue;
+        };
+        if case.cancelled != want_cancelled {
+            continue;
+        }
+        if case.deciders.iter().any(|(_, e, _)| e.admits(g.out)) {
+            continue;
+        }
+        if case.caller_cancelled && matches!(g.out, Outcome::Cancelled(_)) {
+            continue;
+        }
+        let mut events = vec![g.end];
+        events.extend(case.deciders.iter().filter_map(|(_, _, e)| *e));
+        let explanation = if case.deciders.is_empty() {
+            format!(
+                "gather (return_exceptions false) in {} raised {} although no child had failed \
+                 and the task was not cancelled",
+                case.run.task, g.out
+            )
+        } else {
+            let want: Vec<String> = case
+                .deciders
+                .iter()
+                .map(|(n, e, _)| format!("{} of {n}", e.describe()))
+                .collect();
+            format!(
+                "gather (return_exceptions false) in {} raised {}, but the first child to fail \
+                 decides: expected {}",
+                case.run.task,
+                g.out,
+                want.join(" or ")
+            )
+        };
+        out.push(Finding {
+            events,
+            explanation,
+        });
+    }
+    out
+}
+
+/// GATHER-3: with `return_exceptions=False` the first child to fail (in completion-callback
+/// order) decides the outcome; a failed gather needs a failed child (or a cancelled caller).
+fn gather_3(m: &Model<'_>) -> Vec<Finding> {
+    judge_failure(m, false)
+}
+
+/// GATHER-6: when the deciding child ended cancelled, the op raises that child's
+/// `CancelledError` (with its message if the gather is the first to retrieve it).
+fn gather_6(m: &Model<'_>) -> Vec<Finding> {
+    judge_failure(m, true)
+}
+
+/// GATHER-5: with `return_exceptions=True` a cancelled child shows as `CancelledError` built
+/// from its recorded message: `""` for a task that ended by raising, the message of
+/// `cancel(msg)` for a future.
+fn gather_5(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        if !g.re {
+            continue;
+        }
+        let Some(entries) = model::list_entries(g.out) else {
+            continue;
+        };
+        if entries.len() != g.refs.len() {
+            continue;
+        }
+        for (i, r) in g.refs.iter().enumerate() {
+            let Some(x) = m.obj(r.name()) else { continue };
+            let expect = match &x.out {
+                Some(ObjOut::CancelledRaised(_)) => {
+                    Expect::Exact(Outcome::Cancelled(Some(Arc::from(""))))
+                }
+                Some(ObjOut::Cancelled(Some(msg))) => Expect::Exact(Outcome::Cancelled(Some(
+                    msg.clone().unwrap_or_else(|| Arc::from("")),
+                ))),
+                Some(ObjOut::Cancelled(None)) => Expect::CancelledSomeAny,
+                _ => continue,
+            };
+            if !expect.admits(&entries[i]) {
+                let mut events = vec![g.end];
+                events.extend(x.done_event());
+                out.push(Finding {
+                    events,
+                    explanation: format!(
+                        "entry {i} of a return_exceptions gather is {} but {} is cancelled: \
+                         expected {} (its recorded message, \"\" when none)",
+                        entries[i],
+                        r.name(),
+                        expect.describe()
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// GATHER-7: a cancellation of the gathering task while it waits makes the op raise:
+/// `CancelledError` whatever `return_exceptions` says, even if every child returned (with
+/// `return_exceptions=False` a child's error may come first).
+fn gather_7(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        let cancels = m.cancels_during(&g.run.task, g.run.start_after, g.end);
+        let Some(&(c, _)) = cancels.first() else {
+            continue;
+        };
+        let ok = match g.out {
+            Outcome::Cancelled(_) => true,
+            Outcome::Err { .. } if !g.re => g.refs.iter().any(|r| {
+                m.obj(r.name()).is_some_and(|x| {
+                    matches!(&x.out, Some(ObjOut::Raised(o)) if o == g.out)
+                        && x.done_before(before(g.end)) != Some(false)
+                })
+            }),
+            _ => false,
+        };
+        if !ok {
+            out.push(Finding {
+                events: vec![c, g.end],
+                explanation: format!(
+                    "{} was cancelled (event {c}) while waiting in a gather (return_exceptions {}), \
+                     which must then raise CancelledError{}, but it ended with {}",
+                    g.run.task,
+                    g.re,
+                    if g.re { "" } else { " or a child's error" },
+                    g.out
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// GATHER-4: once the outer future is done, a cancellation of the waiting task is refused by
+/// it (`outer.cancel()` returns False): the task's own must-cancel replaces the result, so
+/// the op raises `CancelledError` (with that cancel's message when the result was not
+/// already a `CancelledError`).
+fn gather_4(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        let Some(outer_done_iter) = outer_done_iteration(m, &g) else {
+            continue;
+        };
+        let cancels = m.cancels_during(&g.run.task, g.run.start_after, g.end);
+        // Cancels made strictly after the iteration in which the outer completed.
+        let late: Vec<&(usize, Option<Arc<str>>)> = cancels
+            .iter()
+            .filter(|(c, _)| m.iters[*c] > outer_done_iter)
+            .collect();
+        let Some(&&(c, ref msg)) = late.last() else {
+            continue;
+        };
+        // The task's own must-cancel replaces a result that is not a CancelledError; the
+        // message is that of the last request, if every request is a visible one and none
+        // came before (which could have been forwarded to the outer future).
+        let first_late = late.first().map(|l| l.0);
+        let earlier = m.first_cancel_since(&g.run.task, g.run.start_iter) != first_late;
+        let child_cancelled = g.refs.iter().any(|r| {
+            m.obj(r.name())
+                .is_none_or(|x| x.is_cancelled_like() || x.out.is_none())
+        });
+        let precise = m.all_cancels_visible(&g.run.task)
+            && !m.lexical_canceller(&g.run.task, &g.run.at)
+            && !earlier
+            && !child_cancelled;
+        let expect = if precise {
+            Expect::Exact(Outcome::Cancelled(msg.clone()))
+        } else {
+            Expect::CancelledAny
+        };
+        if !expect.admits(g.out) {
+            out.push(Finding {
+                events: vec![c, g.end],
+                explanation: format!(
+                    "{} was cancelled (event {c}) after its gather's outer future was done \
+                     (iteration {outer_done_iter}); the refused cancel must turn into the task's \
+                     own CancelledError ({}), but the op ended with {}",
+                    g.run.task,
+                    expect.describe(),
+                    g.out
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// The iteration by which the outer future of a gather was certainly done (the iteration in
+/// which its deciding callback ran at the latest), if the trace tells.
+fn outer_done_iteration(m: &Model<'_>, g: &GatherOp<'_, '_>) -> Option<u64> {
+    let mut iters = Vec::new();
+    for n in distinct(g.refs) {
+        let x = m.obj(&n)?;
+        if x.unknown_done() {
+            return None;
+        }
+        iters.push((x.done_iter(), x.out.as_ref().is_some_and(|o| !o.is_value())));
+    }
+    let s = g.run.start_iter;
+    let cb = |i: u64| if i < s { s } else { i + 1 };
+    let all = iters
+        .iter()
+        .map(|(i, _)| i.map(cb))
+        .collect::<Option<Vec<u64>>>()
+        .and_then(|v| v.into_iter().max());
+    if g.re {
+        all
+    } else {
+        let first_fail = iters
+            .iter()
+            .filter(|(_, f)| *f)
+            .filter_map(|(i, _)| i.map(cb))
+            .min();
+        match (first_fail, all) {
+            (Some(f), Some(a)) => Some(f.min(a)),
+            (f, a) => f.or(a),
+        }
+    }
+}
+
+/// GATHER-8: a `return_exceptions=True` gather completes only when every child is done; if
+/// it was cancelled while a child was still running, it raises the cancellation error of the
+/// *last* child of its list.
+fn gather_8(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        if !g.re {
+            continue;
+        }
+        let end = before(g.end);
+        for n in distinct(g.refs) {
+            let Some(x) = m.obj(&n) else { continue };
+            if x.done_before(end) == Some(false) {
+                let mut events = vec![g.end];
+                events.extend(x.done_event());
+                out.push(Finding {
+                    events,
+                    explanation: format!(
+                        "a return_exceptions gather in {} completed ({}) while its child {n} was \
+                         not done",
+                        g.run.task, g.out
+                    ),
+                });
+            }
+        }
+        // The cancelled case: the first visible cancel while some child was still pending.
+        let cancels = m.cancels_during(&g.run.task, g.run.start_after, g.end);
+        let forwarded = cancels.iter().find(|(c, _)| {
+            g.refs.iter().any(|r| {
+                m.obj(r.name())
+                    .is_some_and(|x| x.done_before(after(*c)) == Some(false))
+            })
+        });
+        let Some((c, _)) = forwarded else { continue };
+        let Some(last) = g.refs.last().and_then(|r| m.obj(r.name())) else {
+            continue;
+        };
+        let expect = match &last.out {
+            Some(ObjOut::CancelledRaised(_)) => {
+                let retrieval = Retrieval::Callback {
+                    lo: last.done_pos().unwrap_or(0).max(after(*c)) + 1,
+                    hi: end,
+                    min_iter: last.done_iter().unwrap_or(0) + 1,
+                };
+                m.result_expect(last, g.run, retrieval)
+            }
+            Some(ObjOut::Cancelled(Some(msg))) => Expect::Exact(Outcome::Cancelled(msg.clone())),
+            Some(ObjOut::Value(_) | ObjOut::Raised(_)) if !last.is_task => {
+                Expect::Exact(Outcome::Cancelled(None))
+            }
+            _ => Expect::CancelledAny,
+        };
+        if !expect.admits(g.out) {
+            let mut events = vec![*c, g.end];
+            events.extend(last.done_event());
+            out.push(Finding {
+                events,
+                explanation: format!(
+                    "{} was cancelled (event {c}) while its return_exceptions gather still had a \
+                     running child, so the gather must raise the cancellation error of its last \
+                     child {} ({}), but it ended with {}",
+                    g.run.task,
+                    last.name,
+                    expect.describe(),
+                    g.out
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// GATHER-9: cancelling the task that waits on a gather cancels the outer future and so
+/// every child still running (each entry once, duplicates included).
+fn gather_9(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        let cancels = m.cancels_during(&g.run.task, g.run.start_after, g.end);
+        if cancels.is_empty() {
+            continue;
+        }
+        let names = distinct(g.refs);
+        if names
+            .iter()
+            .any(|n| m.obj(n).is_none_or(|x| x.unknown_done()))
+        {
+            continue;
+        }
+        // Forwarding cancels: those made while the outer was certainly pending.
+        let forwards: Vec<usize> = cancels
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|&c| outer_certainly_pending(m, &g, c))
+            .collect();
+        for n in &names {
+            let x = m.obj(n).expect("checked above");
+            let mult = g.refs.iter().filter(|r| r.name() == n).count();
+            let pending_at: Vec<usize> = forwards
+                .iter()
+                .copied()
+                .filter(|&c| x.done_before(after(c)) == Some(false))
+                .collect();
+            let Some(&first) = pending_at.first() else {
+                continue;
+            };
+            if x.is_task {
+                if m.uncancel_count(n) > 0 {
+                    continue;
+                }
+                let need = m.visible_cancels(n) + mult * pending_at.len();
+                if (x.cancelling as usize) < need {
+                    out.push(Finding {
+                        events: pending_at.clone(),
+                        explanation: format!(
+                            "cancelling {} while it waited on a gather must cancel its running \
+                             child {n} ({} request(s) to it, plus {} by cancel ops), but \
+                             {n}.cancelling() ended at {}",
+                            g.run.task,
+                            mult * pending_at.len(),
+                            m.visible_cancels(n),
+                            x.cancelling
+                        ),
+                    });
+                }
+            } else if x.state != State::Cancelled {
+                let mut events = vec![first];
+                events.extend(x.done_event());
+                out.push(Finding {
+                    events,
+                    explanation: format!(
+                        "cancelling {} while it waited on a gather must cancel the pending \
+                         future {n}, but {n} ended {:?}",
+                        g.run.task, x.state
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether the outer future of `g` was certainly still pending when event `c` ran.
+fn outer_certainly_pending(m: &Model<'_>, g: &GatherOp<'_, '_>, c: usize) -> bool {
+    let objs: Vec<&model::Obj> = distinct(g.refs).iter().filter_map(|n| m.obj(n)).collect();
+    let some_pending = objs.iter().any(|x| x.done_before(after(c)) == Some(false));
+    if !some_pending {
+        return false;
+    }
+    if g.re {
+        return true;
+    }
+    // No failed child whose callback may have run before `c`.
+    objs.iter().all(|x| {
+        x.out.as_ref().is_none_or(|o| o.is_value())
+            || x.done_before(after(c)) == Some(false)
+            || x.done_iter().is_some_and(|i| i >= m.iters[c])
+    })
+}
+
+/// GATHER-10: `gather()` of nothing is `[]` at once, without suspending.
+fn gather_10(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        if !g.refs.is_empty() {
+            continue;
+        }
+        let empty = model::list_entries(g.out).is_some_and(|e| e.is_empty());
+        let same_step = m.iters[g.end] == g.run.start_iter;
+        if !empty || !same_step {
+            out.push(Finding {
+                events: vec![g.end],
+                explanation: format!(
+                    "gather() of no argument must give [] without suspending, but it ended with \
+                     {} in iteration {} (started in {})",
+                    g.out, m.iters[g.end], g.run.start_iter
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// GATHER-12: children already done at the call are processed inside it: if all are done (or
+/// one has already failed, with `return_exceptions=False`) the op completes in the same step;
+/// otherwise it suspends.
+fn gather_12(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        if g.refs.is_empty() {
+            continue;
+        }
+        let start = g.run.start_pos();
+        let mut all_done = true;
+        let mut failed_done = false;
+        let mut known = true;
+        for n in distinct(g.refs) {
+            let Some(x) = m.obj(&n) else {
+                known = false;
+                all_done = false;
+                continue;
+            };
+            match x.done_before(start) {
+                Some(true) => {
+                    failed_done |= x.out.as_ref().is_some_and(|o| !o.is_value());
+                }
+                Some(false) => all_done = false,
+                None => {
+                    known = false;
+                    all_done = false;
+                }
+            }
+        }
+        let immediate = all_done || failed_done && !g.re;
+        if !known && !immediate {
+            continue;
+        }
+        let same_step = m.iters[g.end] == g.run.start_iter;
+        if immediate && !same_step {
+            out.push(Finding {
+                events: vec![g.end],
+                explanation: format!(
+                    "every child of the gather in {} was done (or one had failed) at the call, so \
+                     it must complete inside the call, but the op ended in iteration {} (started \
+                     in {})",
+                    g.run.task, m.iters[g.end], g.run.start_iter
+                ),
+            });
+        } else if known && !immediate && same_step && !g.out.is_exception() {
+            out.push(Finding {
+                events: vec![g.end],
+                explanation: format!(
+                    "a child of the gather in {} was still running at the call, but the op \
+                     completed with {} without suspending",
+                    g.run.task, g.out
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// GATHER-13 `[F]`: the awaiter resumes 2 iterations after the deciding child finished (its
+/// done-callback, then the outer future's wakeup). Exact at levels 0–2, "not before" at
+/// level 3.
+fn gather_13(m: &Model<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in gathers(m) {
+        if g.refs.is_empty() {
+            continue;
+        }
+        let start = g.run.start_pos();
+        let names = distinct(g.refs);
+        let objs: Vec<&model::Obj> = names.iter().filter_map(|n| m.obj(n)).collect();
+        if objs.len() != names.len() || objs.iter().any(|x| x.unknown_done()) {
+            continue;
+        }
+        let end_iter = m.iters[g.end];
+        let pending_at_start = objs.iter().any(|x| x.done_before(start) == Some(false));
+        let failed_at_start = objs.iter().any(|x| {
+            x.done_before(start) == Some(true) && x.out.as_ref().is_some_and(|o| !o.is_value())
+        });
+        if !pending_at_start || failed_at_start && !g.re {
+            continue; // GATHER-12
+        }
+        let done_by_end: Vec<&&model::Obj> = objs
+            .iter()
+            .filter(|x| x.done_before(before(g.end)) == Some(true))
+            .collect();
+        let first_fail = done_by_end
+            .iter()
+            .filter(|x| x.out.as_ref().is_some_and(|o| !o.is_value()))
+            .filter_map(|x| x.done_iter())
+            .min();
+        let all = if done_by_end.len() == objs.len() {
+            done_by_end.iter().filter_map(|x| x.done_iter()).max()
+        } else {
+            None
+        };
+        let decider = if g.re {
+            all
+        } else {
+            match (first_fail, all) {
+                (Some(f), Some(a)) => Some(f.min(a)),
+                (f, a) => f.or(a),
+            }
+        };
+        let Some(k) = decider else { continue };
+        let k = k.max(g.run.start_iter);
+        let want = k + 2;
+        let bad = if m.level == aiosim::Level::Timing {
+            end_iter < want
+        } else {
+            end_iter != want
+        };
+        if bad {
+            out.push(Finding {
+                events: vec![g.end],
+                explanation: format!(
+                    "the gather in {} was decided by a child finishing in iteration {k}, so the \
+                     awaiter must resume in iteration {want}{}, but it resumed in {end_iter}",
+                    g.run.task,
+                    if m.level == aiosim::Level::Timing {
+                        " at the earliest"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+    out
+}
+
+pub(crate) mod model {
+    //! The run model shared by the combinator oracles.
+
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use aiosim::{Level, State};
+    use aiosim_sim::graph::{Block, ExcSpec, Graph, Op, OpNode, Ref};
+    use aiosim_sim::interp::RunReport;
+    use aiosim_sim::trace::{Event, Outcome, Res};
+    use aiosim_sim::value::Value;
+
+    use crate::context::Judged;
+    use crate::oracle::{Finding, Oracle};
+
+    /// A position in the event stream: `2i` is just before event `i`, `2i + 1` just after it.
+    pub(crate) type Pos = u64;
+
+    /// The position just before event `i`.
+    pub(crate) fn before(i: usize) -> Pos {
+        2 * i as u64
+    }
+
+    /// The position just after event `i`.
+    pub(crate) fn after(i: usize) -> Pos {
+        2 * i as u64 + 1
+    }
+
+    /// An oracle given by a function over the model.
+    pub(crate) struct Rule {
+        id: &'static str,
+        faithful: bool,
+        judge: fn(&Model<'_>) -> Vec<Finding>,
+    }
+
+    impl Rule {
+        /// A boxed oracle.
+        pub(crate) fn boxed(
+            id: &'static str,
+            faithful: bool,
+            judge: fn(&Model<'_>) -> Vec<Finding>,
+        ) -> Box<dyn Oracle> {
+            Box::new(Rule {
+                id,
+                faithful,
+                judge,
+            })
+        }
+    }
+
+    impl Oracle for Rule {
+        fn id(&self) -> &'static str {
+            self.id
+        }
+
+        fn faithful_only(&self) -> bool {
+            self.faithful
+        }
+
+        fn judge(&self, run: &Judged<'_>) -> Vec<Finding> {
+            let model = Model::new(run.graph, run.report, run.level);
+            (self.judge)(&model)
+        }
+    }
+
+    /// One execution of an op: where it started and ended.
+    #[derive(Debug)]
+    pub(crate) struct OpRun<'a> {
+        /// The task running it.
+        pub task: Arc<str>,
+        /// Its path.
+        pub at: Arc<str>,
+        /// The op.
+        pub node: &'a OpNode,
+        /// The event after which it started (the last event of its task before it).
+        pub start_after: usize,
+        /// The iteration in which it started.
+        pub start_iter: u64,
+        /// The time at which it started.
+        pub start_t: u64,
+        /// Its `op` event, if control left it.
+        pub end: Option<usize>,
+        /// Its `item` events (`as_completed`).
+        pub items: Vec<usize>,
+    }
+
+    impl OpRun<'_> {
+        /// The position at which the op started.
+        pub(crate) fn start_pos(&self) -> Pos {
+            after(self.start_after)
+        }
+    }
+
+    /// When an object completed.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) enum Done {
+        /// Not done when the run ended.
+        Never,
+        /// At `pos`, in the step that emitted `event`.
+        Known {
+            /// Position of the completion.
+            pos: Pos,
+            /// The event that shows it (a task's `end`, a future's `set_*`/`cancel` op).
+            event: usize,
+            /// Its iteration.
+            iter: u64,
+        },
+        /// Done, but the trace does not show when (a future cancelled through a task that
+        /// awaited it, for instance).
+        Unknown,
+    }
+
+    /// How an object completed, as its consumers see it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub(crate) enum ObjOut {
+        /// Finished with a result.
+        Value(Value),
+        /// Finished with an exception (for a future, possibly a `CancelledError` set with
+        /// `set_exception`: not cancelled).
+        Raised(Outcome),
+        /// A task whose body raised `CancelledError(msg)`: cancelled, the exception saved
+        /// for the first retrieval, recorded message none.
+        CancelledRaised(Option<Arc<str>>),
+        /// Cancelled with a recorded message (`None` when the trace does not tell which).
+        Cancelled(Option<Option<Arc<str>>>),
+    }
+
+    impl ObjOut {
+        /// Whether it finished with a result.
+        pub(crate) fn is_value(&self) -> bool {
+            matches!(self, ObjOut::Value(_))
+        }
+    }
+
+    /// A task or future of the run.
+    #[derive(Clone, Debug)]
+    pub(crate) struct Obj {
+        /// Scenario name.
+        pub name: Arc<str>,
+        /// Task or future.
+        pub is_task: bool,
+        /// Final state.
+        pub state: State,
+        /// Final `cancelling()` (tasks).
+        pub cancelling: u32,
+        /// When it completed.
+        pub done: Done,
+        /// How it completed (if it did and the trace tells).
+        pub out: Option<ObjOut>,
+    }
+
+    impl Obj {
+        /// Whether it was done at `pos` (`None`: unknown).
+        pub(crate) fn done_before(&self, pos: Pos) -> Option<bool> {
+            match self.done {
+                Done::Never => Some(false),
+                Done::Known { pos: p, .. } => Some(p < pos),
+                Done::Unknown => None,
+            }
+        }
+
+        /// Whether it is done but the trace does not show when.
+        pub(crate) fn unknown_done(&self) -> bool {
+            self.done == Done::Unknown
+        }
+
+        /// The completion position, if known.
+        pub(crate) fn done_pos(&self) -> Option<Pos> {
+            match self.done {
+                Done::Known { pos, .. } => Some(pos),
+                _ => None,
+            }
+        }
+
+        /// The completion iteration, if known.
+        pub(crate) fn done_iter(&self) -> Option<u64> {
+            match self.done {
+                Done::Known { iter, .. } => Some(iter),
+                _ => None,
+            }
+        }
+
+        /// The event that shows the completion, if known.
+        pub(crate) fn done_event(&self) -> Option<usize> {
+            match self.done {
+                Done::Known { event, .. } => Some(event),
+                _ => None,
+            }
+        }
+
+        /// Whether awaiting it raises `CancelledError` (cancelled, or a future whose
+        /// exception is a `CancelledError`).
+        pub(crate) fn is_cancelled_like(&self) -> bool {
+            match &self.out {
+                Some(ObjOut::CancelledRaised(_) | ObjOut::Cancelled(_)) => true,
+                Some(ObjOut::Raised(o)) => matches!(o, Outcome::Cancelled(_)),
+                _ => false,
+            }
+        }
+    }
+
+    /// What an outcome may be.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub(crate) enum Expect {
+        /// Exactly this.
+        Exact(Outcome),
+        /// `CancelledError` with one of these messages.
+        CancelledMsgs(Vec<Option<Arc<str>>>),
+        /// `CancelledError` with any message.
+        CancelledAny,
+        /// `CancelledError` with some message (not `null`).
+        CancelledSomeAny,
+        /// Nothing is admissible (the situation cannot produce this outcome).
+        Nothing,
+    }
+
+    impl Expect {
+        /// Whether `o` is admissible.
+        pub(crate) fn admits(&self, o: &Outcome) -> bool {
+            match (self, o) {
+                (Expect::Exact(e), o) => e == o,
+                (Expect::CancelledMsgs(ms), Outcome::Cancelled(m)) => ms.contains(m),
+                (Expect::CancelledAny, Outcome::Cancelled(_)) => true,
+                (Expect::CancelledSomeAny, Outcome::Cancelled(Some(_))) => true,
+                _ => false,
+            }
+        }
+
+        /// In words.
+        pub(crate) fn describe(&self) -> String {
+            match self {
+                Expect::Exact(o) => o.to_string(),
+                Expect::CancelledMsgs(ms) => {
+                    let all: Vec<String> = ms
+                        .iter()
+                        .map(|m| Outcome::Cancelled(m.clone()).to_string())
+                        .collect();
+                    all.join(" or ")
+                }
+                Expect::CancelledAny => "a CancelledError".to_string(),
+                Expect::CancelledSomeAny => "a CancelledError with a message".to_string(),
+                Expect::Nothing => "no such outcome".to_string(),
+            }
+        }
+    }
+
+    /// How a consumer retrieves a task's outcome (for the first-retrieval rule, TASK-14c).
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) enum Retrieval {
+        /// In the step that emits this event, just before it.
+        Step(usize),
+        /// Synchronously, in the step that started an op, just after this event.
+        Sync(usize),
+        /// In a done-callback somewhere in `(lo, hi)`, in iteration `min_iter` or later.
+        Callback {
+            /// Lower bound (exclusive).
+            lo: Pos,
+            /// Upper bound (inclusive).
+            hi: Pos,
+            /// The earliest iteration.
+            min_iter: u64,
+        },
+    }
+
+    /// An accepted `cancel` op: its event and message.
+    pub(crate) type CancelOp = (usize, Option<Arc<str>>);
+
+    /// The run as the combinator oracles see it.
+    pub(crate) struct Model<'a> {
+        /// The level the run was scheduled at.
+        pub level: Level,
+        /// The name of the main task.
+        main: Arc<str>,
+        /// The events.
+        pub events: &'a [Event],
+        /// The iteration of each event.
+        pub iters: &'a [u64],
+        /// Every executed op, in order of its end (unfinished ones last).
+        pub runs: Vec<OpRun<'a>>,
+        run_index: HashMap<(Arc<str>, Arc<str>), usize>,
+        nodes: HashMap<(Arc<str>, Arc<str>), &'a OpNode>,
+        objs: HashMap<Arc<str>, Obj>,
+        /// Accepted `cancel` ops on tasks: (event, message), in order.
+        cancels: HashMap<Arc<str>, Vec<CancelOp>>,
+        uncancels: HashMap<Arc<str>, usize>,
+        /// Events of each task, in order.
+        pub task_events: HashMap<Arc<str>, Vec<usize>>,
+    }
+
+    fn collect_nodes<'a>(
+        task: &Arc<str>,
+        block: &'a Block,
+        out: &mut HashMap<(Arc<str>, Arc<str>), &'a OpNode>,
+    ) {
+        for node in block {
+            out.insert((task.clone(), node.at.clone()), node);
+            match &node.op {
+                Op::Try {
+                    body,
+                    handlers,
+                    finally,
+                } => {
+                    collect_nodes(task, body, out);
+                    for h in handlers {
+                        collect_nodes(task, &h.body, out);
+                    }
+                    if let Some(f) = finally {
+                        collect_nodes(task, f, out);
+                    }
+                }
+                Op::Timeout { body, .. } | Op::TaskGroup(body) => collect_nodes(task, body, out),
+                _ => {}
+            }
+        }
+    }
+
+    /// The outcome `make(EXC)` renders as.
+    pub(crate) fn exc_outcome(spec: &ExcSpec) -> Outcome {
+        if &*spec.ty == "CancelledError" {
+            Outcome::Cancelled(spec.msg.clone())
+        } else {
+            Outcome::err(
+                spec.ty.clone(),
+                spec.msg.clone().unwrap_or_else(|| Arc::from("")),
+            )
+        }
+    }
+
+    /// Whether event `e` belongs to the op at path `p` (a nested op or one of its items).
+    fn inside(e: &Event, p: &str) -> bool {
+        let below =
+            |at: &str| at.len() > p.len() && at.starts_with(p) && at.as_bytes()[p.len()] == b'.';
+        match e {
+            Event::Op { at, .. } => below(at),
+            Event::Item { at, .. } => &**at == p || below(at),
+            _ => false,
+        }
+    }
+
+    /// The entries of a list result, as outcomes (`{"ok":v}` for a value).
+    pub(crate) fn list_entries(o: &Outcome) -> Option<Vec<Outcome>> {
+        match o {
+            Outcome::Ok(Res::Value(Value::List(items))) => {
+                Some(items.iter().map(|v| Outcome::ok(v.clone())).collect())
+            }
+            Outcome::Ok(Res::List(items)) => Some(
+                items
+                    .iter()
+                    .map(|r| match r {
+                        Res::Exc(o) => (**o).clone(),
+                        other => Outcome::Ok(other.clone()),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    impl<'a> Model<'a> {
+        /// Builds the model of a run.
+        pub(crate) fn new(graph: &'a Graph, report: &'a RunReport, level: Level) -> Model<'a> {
+            let events = &report.trace.events[..];
+            let iters = &report.event_iterations[..];
+            let mut nodes = HashMap::new();
+            for t in &graph.tasks {
+                collect_nodes(&t.name, &t.body, &mut nodes);
+            }
+            let mut task_events: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
+            for (i, e) in events.iter().enumerate() {
+                if let Some(t) = e.task() {
+                    task_events.entry(t.clone()).or_default().push(i);
+                }
+            }
+            let mut model = Model {
+                level,
+                main: graph.main_task().name.clone(),
+                events,
+                iters,
+                runs: Vec::new(),
+                run_index: HashMap::new(),
+                nodes,
+                objs: HashMap::new(),
+                cancels: HashMap::new(),
+                uncancels: HashMap::new(),
+                task_events,
+            };
+            model.build_runs(report);
+            model.build_objs(report);
+            model
+        }
+
+        fn start_of(&self, task: &Arc<str>, upto: usize, at: &str) -> Option<usize> {
+            let list = self.task_events.get(task)?;
+            let k = list.partition_point(|&i| i < upto);
+            list[..k]
+                .iter()
+                .rev()
+                .copied()
+                .find(|&i| !inside(&self.events[i], at))
+        }
+
+        fn build_runs(&mut self, report: &RunReport) {
+            let mut items: HashMap<(Arc<str>, Arc<str>), Vec<usize>> = HashMap::new();
+            for (i, e) in self.events.iter().enumerate() {
+                if let Event::Item { task, at, .. } = e {
+                    items.entry((task.clone(), at.clone())).or_default().push(i);
+                }
+            }
+            let mut runs = Vec::new();
+            for (i, e) in self.events.iter().enumerate() {
+                let Event::Op { task, at, .. } = e else {
+                    continue;
+                };
+                let key = (task.clone(), at.clone());
+                let Some(&node) = self.nodes.get(&key) else {
+                    continue;
+                };
+                let Some(start) = self.start_of(task, i, at) else {
+                    continue;
+                };
+                runs.push(OpRun {
+                    task: task.clone(),
+                    at: at.clone(),
+                    node,
+                    start_after: start,
+                    start_iter: self.iters[start],
+                    start_t: self.events[start].t(),
+                    end: Some(i),
+                    items: items.remove(&key).unwrap_or_default(),
+                });
+            }
+            let finished: std::collections::HashSet<(Arc<str>, Arc<str>)> = runs
+                .iter()
+                .map(|r: &OpRun<'_>| (r.task.clone(), r.at.clone()))
+                .collect();
+            for s in &report.op_starts {
+                let key = (s.task.clone(), s.at.clone());
+                if finished.contains(&key) {
+                    continue;
+                }
+                let Some(&node) = self.nodes.get(&key) else {
+                    continue;
+                };
+                let Some(start) = self.start_of(&s.task, self.events.len(), &s.at) else {
+                    continue;
+                };
+                runs.push(OpRun {
+                    task: s.task.clone(),
+                    at: s.at.clone(),
+                    node,
+                    start_after: start,
+                    start_iter: self.iters[start],
+                    start_t: self.events[start].t(),
+                    end: None,
+                    items: items.remove(&key).unwrap_or_default(),
+                });
+            }
+            self.run_index = runs
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ((r.task.clone(), r.at.clone()), i))
+                .collect();
+            self.runs = runs;
+        }
+
+        fn build_objs(&mut self, report: &RunReport) {
+            let mut fut_done: HashMap<Arc<str>, (usize, ObjOut)> = HashMap::new();
+            for run in &self.runs {
+                let Some(end) = run.end else { continue };
+                let Event::Op { out, .. } = &self.events[end] else {
+                    continue;
+                };
+                let accepted = matches!(out, Outcome::Ok(Res::Value(Value::Bool(true))));
+                let ok = matches!(out, Outcome::Ok(_));
+                match &run.node.op {
+                    Op::Cancel { target, msg } if accepted => match target {
+                        Ref::Task(t) => self
+                            .cancels
+                            .entry(t.name.clone())
+                            .or_default()
+                            .push((end, msg.clone())),
+                        Ref::Future(f) => {
+                            fut_done
+                                .entry(f.name.clone())
+                                .or_insert((end, ObjOut::Cancelled(Some(msg.clone()))));
+                        }
+                    },
+                    Op::Uncancel(t) if ok => {
+                        *self.uncancels.entry(t.name.clone()).or_default() += 1;
+                    }
+                    Op::SetResult { future, value } if ok => {
+                        fut_done
+                            .entry(future.name.clone())
+                            .or_insert((end, ObjOut::Value(value.clone())));
+                    }
+                    Op::SetException { future, exc } if ok => {
+                        fut_done
+                            .entry(future.name.clone())
+                            .or_insert((end, ObjOut::Raised(exc_outcome(exc))));
+                    }
+                    _ => {}
+                }
+            }
+            for v in self.cancels.values_mut() {
+                v.sort_by_key(|(e, _)| *e);
+            }
+            let mut ends: HashMap<Arc<str>, usize> = HashMap::new();
+            for (i, e) in self.events.iter().enumerate() {
+                if let Event::End { task, .. } = e {
+                    ends.entry(task.clone()).or_insert(i);
+                }
+            }
+            for f in &report.finals {
+                let (done, out) = if f.is_task {
+                    match ends.get(&f.name) {
+                        Some(&i) => {
+                            let Event::End { out, .. } = &self.events[i] else {
+                                unreachable!()
+                            };
+                            let o = match (out, f.state) {
+                                (Outcome::Ok(_), State::Cancelled) => ObjOut::Cancelled(None),
+                                (Outcome::Ok(Res::Value(v)), _) => ObjOut::Value(v.clone()),
+                                (Outcome::Cancelled(m), _) => ObjOut::CancelledRaised(m.clone()),
+                                (o, _) => ObjOut::Raised(o.clone()),
+                            };
+                            let done = Done::Known {
+                                pos: after(i),
+                                event: i,
+                                iter: self.iters[i],
+                            };
+                            (done, Some(o))
+                        }
+                        None if f.state == State::Pending => (Done::Never, None),
+                        None => (Done::Unknown, None),
+                    }
+                } else {
+                    match fut_done.remove(&f.name) {
+                        Some((i, o)) => (
+                            Done::Known {
+                                pos: before(i),
+                                event: i,
+                                iter: self.iters[i],
+                            },
+                            Some(o),
+                        ),
+                        None => match f.state {
+                            State::Pending => (Done::Never, None),
+                            State::Cancelled => (Done::Unknown, Some(ObjOut::Cancelled(None))),
+                            State::Finished => (Done::Unknown, None),
+                        },
+                    }
+                };
+                self.objs.insert(
+                    f.name.clone(),
+                    Obj {
+                        name: f.name.clone(),
+                        is_task: f.is_task,
+                        state: f.state,
+                        cancelling: f.cancelling,
+                        done,
+                        out,
+                    },
+                );
+            }
+        }
+
+        /// The object of a name, if it was spawned or created.
+        pub(crate) fn obj(&self, name: &str) -> Option<&Obj> {
+            self.objs.get(name)
+        }
+
+        /// The op of `(task, at)`.
+        pub(crate) fn node(&self, task: &str, at: &str) -> Option<&'a OpNode> {
+            self.nodes.get(&(Arc::from(task), Arc::from(at))).copied()
+        }
+
+        /// The `out` of an `op` event.
+        pub(crate) fn op_out(&self, i: usize) -> Option<&'a Outcome> {
+            match &self.events[i] {
+                Event::Op { out, .. } | Event::Item { out, .. } | Event::End { out, .. } => {
+                    Some(out)
+                }
+                _ => None,
+            }
+        }
+
+        /// Whether `o` is a runtime name error (graph-format 4.5): the op did nothing.
+        pub(crate) fn is_resolution_error(&self, o: &Outcome) -> bool {
+            matches!(o, Outcome::Err { ty, msg, .. }
+                if &**ty == "ScenarioError"
+                    && (msg.starts_with("not spawned: ") || msg.starts_with("not created: ")))
+        }
+
+        /// Accepted `cancel` ops on `task`.
+        pub(crate) fn visible_cancels(&self, task: &str) -> usize {
+            self.cancels.get(task).map_or(0, Vec::len)
+        }
+
+        /// Successful `uncancel` ops on `task`.
+        pub(crate) fn uncancel_count(&self, task: &str) -> usize {
+            self.uncancels.get(task).copied().unwrap_or(0)
+        }
+
+        /// Whether every cancellation request `task` received is an accepted `cancel` op of
+        /// the trace: its final `cancelling()` equals their number and nothing uncancelled
+        /// it. (Requests made and withdrawn by its own `timeout` and `taskgroup` blocks
+        /// cancel out; see [`Model::lexical_canceller`].)
+        pub(crate) fn all_cancels_visible(&self, task: &str) -> bool {
+            self.uncancel_count(task) == 0
+                && self
+                    .obj(task)
+                    .is_some_and(|x| x.cancelling as usize == self.visible_cancels(task))
+        }
+
+        /// Accepted `cancel` ops on `task` strictly between events `from` and `to`.
+        pub(crate) fn cancels_during(
+            &self,
+            task: &str,
+            from: usize,
+            to: usize,
+        ) -> Vec<(usize, Option<Arc<str>>)> {
+            self.cancels
+                .get(task)
+                .map(|v| {
+                    v.iter()
+                        .filter(|(c, _)| *c > from && *c < to)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+
+        /// The first accepted `cancel` op on `task` in iteration `iter` or later.
+        pub(crate) fn first_cancel_since(&self, task: &str, iter: u64) -> Option<usize> {
+            self.cancels
+                .get(task)?
+                .iter()
+                .map(|(c, _)| *c)
+                .find(|&c| self.iters[c] >= iter)
+        }
+
+        /// The ops enclosing `at` in its task body, innermost last.
+        pub(crate) fn ancestors(&self, task: &str, at: &str) -> Vec<&'a OpNode> {
+            let segs: Vec<&str> = at.split('.').collect();
+            let mut out = Vec::new();
+            let mut prefix = String::new();
+            for (k, s) in segs.iter().enumerate() {
+                if k > 0 {
+                    prefix.push('.');
+                }
+                prefix.push_str(s);
+                if k + 1 < segs.len()
+                    && s.bytes().all(|b| b.is_ascii_digit())
+                    && let Some(n) = self.node(task, &prefix)
+                {
+                    out.push(n);
+                }
+            }
+            out
+        }
+
+        /// Whether a `timeout` block with a deadline or a `taskgroup` encloses `at`: both can
+        /// cancel the task (and withdraw the request) without a trace event.
+        pub(crate) fn lexical_canceller(&self, task: &str, at: &str) -> bool {
+            self.ancestors(task, at).iter().any(|n| {
+                matches!(
+                    n.op,
+                    Op::Timeout {
+                        timeout: Some(_),
+                        ..
+                    } | Op::TaskGroup(_)
+                )
+            })
+        }
+
+        /// Whether the task running `run` may have received a cancellation request between the
+        /// beginning of the iteration in which the op started and its end.
+        pub(crate) fn task_maybe_cancelled(&self, run: &OpRun<'_>) -> bool {
+            if !self.all_cancels_visible(&run.task) || self.lexical_canceller(&run.task, &run.at) {
+                return true;
+            }
+            let end = run.end.unwrap_or(usize::MAX);
+            self.cancels.get(&run.task).is_some_and(|v| {
+                v.iter()
+                    .any(|&(c, _)| self.iters[c] >= run.start_iter && c < end)
+            })
+        }
+
+        /// What `result()` of `x` gives the consumer `who` retrieving it as `how`.
+        pub(crate) fn result_expect(&self, x: &Obj, who: &OpRun<'_>, how: Retrieval) -> Expect {
+            match &x.out {
+                None => Expect::CancelledAny,
+                Some(ObjOut::Value(v)) => Expect::Exact(Outcome::ok(v.clone())),
+                Some(ObjOut::Raised(o)) => Expect::Exact(o.clone()),
+                Some(ObjOut::Cancelled(Some(m))) => Expect::Exact(Outcome::Cancelled(m.clone())),
+                Some(ObjOut::Cancelled(None)) => Expect::CancelledAny,
+                Some(ObjOut::CancelledRaised(None)) => Expect::Exact(Outcome::Cancelled(None)),
+                Some(ObjOut::CancelledRaised(Some(m))) => match self.first_retrieval(x, who, how) {
+                    Some(true) => Expect::Exact(Outcome::Cancelled(Some(m.clone()))),
+                    Some(false) => Expect::Exact(Outcome::Cancelled(None)),
+                    None => Expect::CancelledMsgs(vec![Some(m.clone()), None]),
+                },
+            }
+        }
+
+        /// Whether `who`'s retrieval of task `x`'s saved `CancelledError` is the first one
+        /// (`None`: the trace cannot tell).
+        fn first_retrieval(&self, x: &Obj, who: &OpRun<'_>, how: Retrieval) -> Option<bool> {
+            let d = x.done_pos()?;
+            let (lo, hi, min_iter) = match how {
+                Retrieval::Step(e) => (before(e), before(e), None),
+                Retrieval::Sync(s) => (after(s), after(s), None),
+                Retrieval::Callback { lo, hi, min_iter } => (lo, hi, Some(min_iter)),
+            };
+            // At levels 0-1 the done-callbacks of one future run in registration order, task
+            // wakeups included (P4): two consumers that registered on `x` while it was
+            // pending retrieve in the order they registered.
+            let ordered = matches!(self.level, Level::Fifo | Level::Ties);
+            let who_reg = self.callback_registration(who, x);
+            let mut all_after = true;
+            // `run_until_complete` reads the main task's outcome once the loop has stopped:
+            // after the iteration in which its stop callback (registered first) ran.
+            if *x.name == *self.main
+                && let Some(k) = x.done_iter()
+            {
+                let i0 = self.iters.partition_point(|&i| i <= k + 1);
+                if before(i0) < lo || min_iter.is_some_and(|mi| k + 1 < mi) {
+                    return Some(false);
+                }
+                if before(i0) <= hi {
+                    all_after = false;
+                }
+            }
+            for c in &self.runs {
+                if c.task == who.task && c.at == who.at {
+                    continue;
+                }
+                let refs: Vec<&Ref> = match &c.node.op {
+                    Op::Await(r) | Op::WaitFor { target: r, .. } | Op::Shield(r) => vec![r],
+                    Op::Gather { refs, .. } | Op::AsCompleted { refs, .. } => refs.iter().collect(),
+                    _ => continue,
+                };
+                if !refs.iter().any(|r| r.name() == &x.name) {
+                    continue;
+                }
+                let start = c.start_pos();
+                let end = c.end.map(before);
+                let definite_wakeup =
+                    matches!(c.node.op, Op::Await(_) | Op::WaitFor { timeout: None, .. })
+                        || matches!(c.node.op, Op::WaitFor { timeout: Some(t), .. } if t > 0);
+                if ordered && let (Some(w), Some(r)) = (who_reg, self.callback_registration(c, x)) {
+                    if r > w {
+                        continue; // Its callback runs after ours.
+                    }
+                    if definite_wakeup && end.is_some_and(|e| d < e) {
+                        return Some(false);
+                    }
+                    all_after = false;
+                    continue;
+                }
+                // (lo, hi, definite, step iteration)
+                let window = match &c.node.op {
+                    Op::Await(_) | Op::WaitFor { timeout: None, .. } => end
+                        .filter(|&e| d < e)
+                        .map(|e| (e, e, true, c.end.map(|i| self.iters[i]))),
+                    Op::WaitFor {
+                        timeout: Some(t), ..
+                    } if *t > 0 => end
+                        .filter(|&e| d < e)
+                        .map(|e| (e, e, true, c.end.map(|i| self.iters[i]))),
+                    Op::WaitFor { .. } => {
+                        if d < start {
+                            end.map(|e| (e, e, true, c.end.map(|i| self.iters[i])))
+                        } else {
+                            Some((d + 1, end.unwrap_or(u64::MAX), false, None))
+                        }
+                    }
+                    Op::Shield(_) => {
+                        if d < start {
+                            end.map(|e| (e, e, true, c.end.map(|i| self.iters[i])))
+                        } else {
+                            None
+                        }
+                    }
+                    _ => Some((d.max(start) + 1, end.unwrap_or(u64::MAX), false, None)),
+                };
+                let Some((clo, chi, definite, citer)) = window else {
+                    continue;
+                };
+                if definite {
+                    if chi < lo {
+                        return Some(false);
+                    }
+                    if let (Some(mi), Some(ci)) = (min_iter, citer)
+                        && ci < mi
+                    {
+                        return Some(false);
+                    }
+                }
+                if clo <= hi {
+                    all_after = false;
+                }
+            }
+            if all_after { Some(true) } else { None }
+        }
+
+        /// Where `run` registered a done-callback on `x` that retrieves its outcome when it
+        /// runs (a task's wakeup for `await`/`wait_for`, gather's `_done_callback`), if it did
+        /// so while `x` was pending.
+        fn callback_registration(&self, run: &OpRun<'_>, x: &Obj) -> Option<Pos> {
+            let registers = match &run.node.op {
+                Op::Await(r)
+                | Op::WaitFor {
+                    target: r,
+                    timeout: None,
+                } => r.name() == &x.name,
+                Op::WaitFor {
+                    target: r,
+                    timeout: Some(t),
+                } => *t > 0 && r.name() == &x.name,
+                Op::Gather { refs, .. } => refs.iter().any(|r| r.name() == &x.name),
+                _ => false,
+            };
+            let start = run.start_pos();
+            (registers && x.done_before(start) == Some(false)).then_some(start)
+        }
+
+        /// The ways `x`'s outcome can be described in a sentence.
+        pub(crate) fn describe_out(&self, x: &Obj) -> String {
+            match &x.out {
+                None => "did not finish with a known outcome".to_string(),
+                Some(ObjOut::Value(v)) => format!("returned {}", Outcome::ok(v.clone())),
+                Some(ObjOut::Raised(o)) => format!("raised {o}"),
+                Some(ObjOut::CancelledRaised(m)) => {
+                    format!("ended cancelled ({})", Outcome::Cancelled(m.clone()))
+                }
+                Some(ObjOut::Cancelled(_)) => "was cancelled".to_string(),
+            }
+        }
+
+        /// Whether a future `x` ending cancelled is explained without the combinators that
+        /// must never cancel it (`wait`, `as_completed`, `shield`): by an accepted `cancel`
+        /// op on it, or by an op that forwards cancellations to it (`await`, `wait_for`,
+        /// `gather` of it).
+        pub(crate) fn future_cancel_explained(&self, x: &Obj) -> bool {
+            if matches!(x.out, Some(ObjOut::Cancelled(Some(_)))) && x.done_event().is_some() {
+                return true;
+            }
+            self.runs.iter().any(|r| match &r.node.op {
+                Op::Await(t) | Op::WaitFor { target: t, .. } => t.name() == &x.name,
+                Op::Gather { refs, .. } => refs.iter().any(|t| t.name() == &x.name),
+                _ => false,
+            })
+        }
+
+        /// The events of `task` strictly between two events.
+        pub(crate) fn task_events_between(&self, task: &str, from: usize, to: usize) -> Vec<usize> {
+            self.task_events
+                .get(task)
+                .map(|v| v.iter().copied().filter(|&i| i > from && i < to).collect())
+                .unwrap_or_default()
+        }
+
+        /// The `op` events of the direct children of block `at` whose segment is `seg`
+        /// (`"do"`, `"taskgroup"`), between its start and end.
+        pub(crate) fn block_children(&self, run: &OpRun<'_>, seg: &str) -> Vec<usize> {
+            let prefix = format!("{}.{seg}.", run.at);
+            let end = run.end.unwrap_or(self.events.len());
+            self.task_events_between(&run.task, run.start_after, end)
+                .into_iter()
+                .filter(|&i| match &self.events[i] {
+                    Event::Op { at, .. } => at
+                        .strip_prefix(&prefix)
+                        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit())),
+                    _ => false,
+                })
+                .collect()
+        }
+
+        /// The exception (or return) that left a block's body: the `out` of its last direct
+        /// child's event, and that event. `None` when the body emitted nothing.
+        pub(crate) fn body_exit(&self, run: &OpRun<'_>, seg: &str) -> Option<(usize, &'a Outcome)> {
+            let last = *self.block_children(run, seg).last()?;
+            Some((last, self.op_out(last)?))
+        }
+    }
 }

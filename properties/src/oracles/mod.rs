@@ -52,6 +52,22 @@ pub fn not_judged() -> Vec<(&'static str, &'static str)> {
         timeout::NOT_JUDGED,
         task_group::NOT_JUDGED,
         run::NOT_JUDGED,
+        EAGER_NOT_JUDGED,
     ]
     .concat()
 }
+
+/// The EAGER area: aiosim has no eager task factory, so no run can show an eager start.
+const EAGER_NOT_JUDGED: &[(&str, &str)] = &[
+    (
+        "EAGER-1",
+        "aiosim has no eager task factory (spawn is always create_task's lazy start, TASK-1), \
+         so no run starts a task eagerly; listed as not applicable in tests/README.md",
+    ),
+    (
+        "EAGER-2",
+        "aiosim has no eager task factory; the freedom it demonstrates (task start order is not \
+         guaranteed) is what the explored schedules of levels 1-2 permute (semantics 4.2); \
+         listed as not applicable in tests/README.md",
+    ),
+];
