@@ -13,8 +13,10 @@
 //! });
 //! ```
 //!
-//! A run fails when the body returns `Err`, panics (an `assert!` included), deadlocks, or
-//! exceeds the iteration budget. The first failure is appended to the regressions file and
+//! A run fails when the body returns `Err`, panics (an `assert!` included), deadlocks,
+//! exceeds the iteration budget, or breaks a runtime rule that the loop's own events show
+//! (semantics 4.1: no synchronous callbacks, causality, time never going back, no early
+//! timer; see [`super::sanity`]). The first failure is appended to the regressions file and
 //! the call panics with the seed, the policy and one command line that replays exactly that
 //! run. The next call replays every recorded regression first.
 //!
@@ -40,6 +42,8 @@ use std::path::{Path, PathBuf};
 use aiosim::{EventLoop, Exception, Level, RunError};
 
 use crate::policy::{PolicyKind, Schedule, scheduler_for};
+
+use super::sanity::SanityLog;
 
 /// How to explore a body.
 #[derive(Clone, Debug)]
@@ -218,9 +222,11 @@ where
     Fut: StdFuture<Output = Result<(), Exception>> + 'static,
 {
     let (scheduler, log) = scheduler_for(schedule);
+    let sanity = SanityLog::new();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let event_loop = EventLoop::new();
         event_loop.set_scheduler(scheduler);
+        event_loop.set_observer(Some(sanity.observer()));
         event_loop.set_iteration_budget(Some(budget));
         let main = event_loop.run_until_complete(body());
         let shutdown = match &main {
@@ -231,8 +237,17 @@ where
     }));
     let mut recorded = schedule.clone();
     recorded.decisions = log.decisions();
+    let broken = sanity.violations();
     let failure = match outcome {
-        Ok(Ok(())) => None,
+        Ok(Ok(())) if broken.is_empty() => None,
+        Ok(Ok(())) => Some(format!(
+            "runtime sanity: {}",
+            broken
+                .iter()
+                .map(|v| format!("{}: {}", v.rule, v.detail))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
         Ok(Err(e)) => Some(e.to_string()),
         Err(panic) => Some(match panic.downcast_ref::<String>() {
             Some(s) => format!("panicked: {s}"),

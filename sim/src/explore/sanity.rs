@@ -153,3 +153,58 @@ impl Observer for SanityLog {
         s.completed_at[i] = Some(s.iteration);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(log: &SanityLog) -> Vec<&'static str> {
+        log.violations().iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn a_clean_sequence_passes() {
+        let mut log = SanityLog::new();
+        log.iteration(1, 0, 1);
+        log.task_created(0, 0);
+        log.task_step(0, None);
+        log.future_done(1, false);
+        log.iteration(2, 5, 1);
+        log.handle_run(HandleKind::Wakeup { task: 0, future: 1 });
+        assert!(rules(&log).is_empty());
+    }
+
+    #[test]
+    fn p6_time_going_back_and_early_timers_are_flagged() {
+        let mut log = SanityLog::new();
+        log.iteration(1, 5, 1);
+        log.handle_run(HandleKind::Timer {
+            timer: 0,
+            when: 9,
+            cancelled: false,
+        });
+        log.iteration(2, 3, 0);
+        assert_eq!(rules(&log), vec!["P6", "P6"]);
+    }
+
+    #[test]
+    fn p5_and_p2_callbacks_before_or_with_their_completion_are_flagged() {
+        let mut log = SanityLog::new();
+        log.iteration(1, 0, 2);
+        log.handle_run(HandleKind::Wakeup { task: 0, future: 4 });
+        log.future_done(4, false);
+        log.handle_run(HandleKind::UserDone { future: 4 });
+        assert_eq!(rules(&log), vec!["P5", "P2"]);
+    }
+
+    #[test]
+    fn task_18_a_step_after_the_end_is_flagged() {
+        let mut log = SanityLog::new();
+        log.iteration(1, 0, 1);
+        log.task_created(0, 0);
+        log.future_done(0, false);
+        log.iteration(2, 0, 1);
+        log.task_step(0, None);
+        assert_eq!(rules(&log), vec!["TASK-18"]);
+    }
+}
