@@ -5,7 +5,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "mutation.rs"]
+mod mutation;
+
 fuzz_target!(|data: &[u8]| {
     aiosim_properties::fuzzing::install_panic_hook();
+    mutation::apply();
     aiosim_properties::fuzzing::cancel_ordering(data);
 });

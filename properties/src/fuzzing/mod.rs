@@ -24,7 +24,7 @@
 //! | 1 | level: `b % 4` → 0 (CPython's order: only the injected cancellations deviate, and the faithful-only oracles run), 1 ties, 2 interleave, 3 timing |
 //! | 1 | number of injected cancellations: `b % 4` |
 //! | 2 each | an injection: step `b % 64` (the loop's handle count, [`Point::Inject`](aiosim_sim::policy::Point::Inject)), victim selector `v` (cancels `pending[v % pending.len()]`) |
-//! | … | the scenario ([`family`]) |
+//! | … | the scenario ([`family`]: task count, future count, prelude mask, then each body's length and ops, a kind byte and one byte per parameter) |
 //! | rest | the scheduling decisions ([`aiosim_sim::policy::Fuzzed`]: one byte per choice point, `b % options`) |
 //!
 //! `schedule`: byte 0 picks the graph (`b % count`), byte 1 the level (`1 + b % 3`), the rest
@@ -40,7 +40,8 @@
 //! by `AIOSIM_FUZZ_REPRO`. `aiosim replay` runs the same checks (the graph's `expect`,
 //! sanity, budget, oracles) on the replayed run.
 //!
-//! Injected cancellations always carry [`INJECTED_MESSAGE`](aiosim_sim::policy::INJECTED_MESSAGE): the oracles recognise an
+//! Injected cancellations always carry the message `"injected"`
+//! ([`INJECTED_MESSAGE`](aiosim_sim::policy::INJECTED_MESSAGE)): the oracles recognise an
 //! injected cancellation by that message alone (any other message makes it look like a
 //! cancellation nobody requested, e.g. a TASK-8 finding), and a failures-file schedule has no
 //! field for another one. Cancellations with other messages (`null`, `""`, text) come from
