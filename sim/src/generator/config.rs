@@ -252,7 +252,7 @@ impl OpWeights {
             Kind::Raise => self.raise,
             Kind::Try => self.try_,
             Kind::Timeout => self.timeout,
-            Kind::TaskGroup => self.taskgroup,
+            Kind::Taskgroup => self.taskgroup,
             Kind::Future => self.future,
             Kind::SetResult => self.set_result,
             Kind::SetException => self.set_exception,
@@ -265,62 +265,12 @@ impl OpWeights {
     }
 }
 
-/// The op kinds, in a fixed order (the order of the weighted draw).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Spawn,
-    Sleep,
-    Await,
-    Gather,
-    Wait,
-    WaitFor,
-    Shield,
-    AsCompleted,
-    Cancel,
-    Return,
-    Raise,
-    Try,
-    Timeout,
-    TaskGroup,
-    Future,
-    SetResult,
-    SetException,
-    AddDoneCallback,
-    Done,
-    Cancelled,
-    Cancelling,
-    Uncancel,
-}
+/// The op kinds; the weighted draw goes in [`Kind::ALL`] order (the graph-format op table).
+pub(crate) use crate::trace::OpKind as Kind;
 
 impl Kind {
-    /// Every kind, in draw order.
-    pub(crate) const ALL: [Kind; 22] = [
-        Kind::Spawn,
-        Kind::Sleep,
-        Kind::Await,
-        Kind::Gather,
-        Kind::Wait,
-        Kind::WaitFor,
-        Kind::Shield,
-        Kind::AsCompleted,
-        Kind::Cancel,
-        Kind::Return,
-        Kind::Raise,
-        Kind::Try,
-        Kind::Timeout,
-        Kind::TaskGroup,
-        Kind::Future,
-        Kind::SetResult,
-        Kind::SetException,
-        Kind::AddDoneCallback,
-        Kind::Done,
-        Kind::Cancelled,
-        Kind::Cancelling,
-        Kind::Uncancel,
-    ];
-
     /// Whether the op holds nested blocks.
     pub(crate) fn is_block(self) -> bool {
-        matches!(self, Kind::Try | Kind::Timeout | Kind::TaskGroup)
+        matches!(self, Kind::Try | Kind::Timeout | Kind::Taskgroup)
     }
 }

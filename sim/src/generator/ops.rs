@@ -487,7 +487,7 @@ impl<'a> OpGen<'a> {
                 let block = self.block(body, inner, block_len);
                 Json::obj([("timeout", timeout), ("do", Json::Arr(block))])
             }
-            Kind::TaskGroup => {
+            Kind::Taskgroup => {
                 let tg_ctx = Ctx {
                     in_taskgroup: true,
                     ..inner
