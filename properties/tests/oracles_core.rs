@@ -447,6 +447,14 @@ fn fire_cases() -> Vec<Case> {
             r.trace.events.insert(a, ev);
             r.event_iterations.insert(a, it);
         }),
+        case("RUN-6", &leftover, |r| {
+            // The shutdown's requests, made in reverse spawn order.
+            let (mut by_shutdown, rest): (Vec<_>, Vec<_>) =
+                r.cancel_requests.drain(..).partition(|c| c.by_shutdown);
+            assert!(by_shutdown.len() >= 2, "{:?}", by_shutdown);
+            by_shutdown.reverse();
+            r.cancel_requests = rest.into_iter().chain(by_shutdown).collect();
+        }),
         case("RUN-7", &hello, |r| r.iterations += 1),
     ]
 }

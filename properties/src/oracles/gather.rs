@@ -235,6 +235,7 @@ fn failure_case<'m>(m: &'m Model<'_>, g: &GatherOp<'m, '_>) -> Option<FailureCas
                 lo: x.done_pos().unwrap_or(0) + 1,
                 hi: before(g.end),
                 min_iter: x.done_iter().unwrap_or(0) + 1,
+                own: true,
             }
         };
         let expect = m.result_expect(x, g.run, retrieval);
@@ -518,10 +519,20 @@ fn gather_8(m: &Model<'_>) -> Vec<Finding> {
         };
         let expect = match &last.out {
             Some(ObjOut::CancelledRaised(_)) => {
+                // The done-callback of whichever child finishes last retrieves it.
+                let children: Vec<&model::Obj> =
+                    distinct(g.refs).iter().filter_map(|n| m.obj(n)).collect();
+                let last_done = children.iter().map(|x| x.done_pos().unwrap_or(0)).max();
+                let last_iter = children.iter().map(|x| x.done_iter().unwrap_or(0)).max();
+                let own = children
+                    .iter()
+                    .filter(|x| x.done_pos().unwrap_or(0) == last_done.unwrap_or(0))
+                    .all(|x| x.name == last.name);
                 let retrieval = Retrieval::Callback {
-                    lo: last.done_pos().unwrap_or(0).max(after(*c)) + 1,
+                    lo: last_done.unwrap_or(0).max(after(*c)) + 1,
                     hi: end,
-                    min_iter: last.done_iter().unwrap_or(0) + 1,
+                    min_iter: last_iter.unwrap_or(0) + 1,
+                    own,
                 };
                 m.result_expect(last, g.run, retrieval)
             }
@@ -1053,6 +1064,10 @@ pub(crate) mod model {
             hi: Pos,
             /// The earliest iteration.
             min_iter: u64,
+            /// Whether it is the consumer's own done-callback on the object (else that of
+            /// another object, as gather's callback of its last child to finish), so that
+            /// the registration order on the object decides who retrieves first.
+            own: bool,
         },
     }
 
@@ -1504,13 +1519,16 @@ pub(crate) mod model {
             let (lo, hi, min_iter) = match how {
                 Retrieval::Step(e) => (before(e), before(e), None),
                 Retrieval::Sync(s) => (after(s), after(s), None),
-                Retrieval::Callback { lo, hi, min_iter } => (lo, hi, Some(min_iter)),
+                Retrieval::Callback {
+                    lo, hi, min_iter, ..
+                } => (lo, hi, Some(min_iter)),
             };
+            let own = !matches!(how, Retrieval::Callback { own: false, .. });
             // At levels 0-1 the done-callbacks of one future run in registration order, task
             // wakeups included (P4): two consumers that registered on `x` while it was
             // pending retrieve in the order they registered.
             let ordered = matches!(self.level, Level::Fifo | Level::Ties);
-            let who_reg = self.callback_registration(who, x);
+            let who_reg = own.then(|| self.callback_registration(who, x)).flatten();
             let mut all_after = true;
             // `run_until_complete` reads the main task's outcome once the loop has stopped:
             // after the iteration in which its stop callback (registered first) ran.
@@ -1672,10 +1690,29 @@ pub(crate) mod model {
         }
 
         /// The exception (or return) that left a block's body: the `out` of its last direct
-        /// child's event, and that event. `None` when the body emitted nothing.
+        /// child's event, and that event. `None` when the body emitted nothing or was not
+        /// left (its last event is a completed op that is not the body's final one, and the
+        /// block did not end).
         pub(crate) fn body_exit(&self, run: &OpRun<'_>, seg: &str) -> Option<(usize, &'a Outcome)> {
             let last = *self.block_children(run, seg).last()?;
-            Some((last, self.op_out(last)?))
+            let out = self.op_out(last)?;
+            let final_op = match (&run.node.op, &self.events[last]) {
+                (Op::TaskGroup(body) | Op::Timeout { body, .. }, Event::Op { at, .. }) => {
+                    body.last().is_some_and(|n| n.at == *at)
+                }
+                _ => true,
+            };
+            let left = run.end.is_some() || final_op || !matches!(out, Outcome::Ok(_));
+            left.then_some((last, out))
+        }
+
+        /// Whether a block's body was left: it ended, or is empty, or its last event left it.
+        pub(crate) fn body_left(&self, run: &OpRun<'_>, seg: &str) -> bool {
+            let empty = match &run.node.op {
+                Op::TaskGroup(body) | Op::Timeout { body, .. } => body.is_empty(),
+                _ => false,
+            };
+            run.end.is_some() || empty || self.body_exit(run, seg).is_some()
         }
     }
 }

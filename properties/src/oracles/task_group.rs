@@ -52,6 +52,8 @@ struct Group<'m, 'a> {
     spawns: Vec<(usize, Arc<str>, &'a Outcome)>,
     /// What left the body: its last direct child's event and outcome.
     exit: Option<(usize, &'a Outcome)>,
+    /// Whether the body was left (`__aexit__` started).
+    left: bool,
 }
 
 impl<'m, 'a> Group<'m, 'a> {
@@ -137,6 +139,7 @@ fn groups<'m, 'a>(m: &'m Model<'a>) -> Vec<Group<'m, 'a>> {
                 children,
                 spawns,
                 exit: m.body_exit(run, "taskgroup"),
+                left: m.body_left(run, "taskgroup"),
             }
         })
         .collect()
@@ -221,7 +224,7 @@ fn tg_2(m: &Model<'_>) -> Vec<Finding> {
         }
         // The parent's current await, if it spans the abort.
         let exit_iter = m.iters[g.exit_event()];
-        if exit_iter < a {
+        if g.left && exit_iter < a {
             continue; // The body had already finished.
         }
         let prefix = format!("{}.taskgroup.", g.run.at);
@@ -440,6 +443,9 @@ fn tg_5(m: &Model<'_>) -> Vec<Finding> {
 fn tg_6(m: &Model<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for g in groups(m) {
+        if !g.left {
+            continue; // `__aexit__` never ran: a cancellation went into the body.
+        }
         let x_ev = g.exit_event();
         // (iteration after which the abort had certainly happened, the event that caused it)
         let mut aborts: Vec<(u64, usize)> = Vec::new();

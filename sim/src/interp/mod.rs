@@ -70,6 +70,26 @@ pub struct RunReport {
     pub op_starts: Vec<OpStart>,
     /// The final state of every spawned task and created future, by scenario name.
     pub finals: Vec<FinalState>,
+    /// Every cancel request that reached a pending scenario task, in the order they were
+    /// made: `cancel` ops, requests forwarded by combinators, task-group aborts, timeouts,
+    /// injected cancellations and the shutdown's.
+    pub cancel_requests: Vec<CancelRequest>,
+}
+
+/// A `Task.cancel()` call on a pending task (one that returned true).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelRequest {
+    /// The scenario name of the task.
+    pub task: Arc<str>,
+    /// The message passed to `cancel`.
+    pub msg: Option<Arc<str>>,
+    /// How many trace events had been emitted when it was made.
+    pub events_before: usize,
+    /// The loop iteration in progress (or the last one run, between two runs of the loop).
+    pub iteration: u64,
+    /// Made by `asyncio.run`'s shutdown cancelling the leftover tasks (outside any loop
+    /// iteration), directly or forwarded from a task it cancelled.
+    pub by_shutdown: bool,
 }
 
 /// The state of a task or future when the run ended.
@@ -157,6 +177,10 @@ pub(crate) struct Run {
     pub event_iterations: RefCell<Vec<u64>>,
     /// When each executed op started.
     pub op_starts: RefCell<Vec<OpStart>>,
+    /// Cancel requests made so far.
+    pub cancel_requests: RefCell<Vec<CancelRequest>>,
+    /// Set while the shutdown cancels the leftover tasks, before its first iteration.
+    pub shutting_down: Cell<bool>,
 }
 
 impl Run {
@@ -170,6 +194,15 @@ impl Run {
     pub(crate) fn task_name(&self, index: usize) -> Arc<str> {
         self.graph.tasks[index].name.clone()
     }
+
+    /// The task definition index of runtime task `task`, if it is a scenario task.
+    fn graph_task(&self, task: u32) -> Option<usize> {
+        self.by_runtime
+            .borrow()
+            .get(task as usize)
+            .copied()
+            .flatten()
+    }
 }
 
 /// Emits the `end` event of a task cancelled before its first step (graph-format 3.2), and
@@ -180,6 +213,7 @@ impl Observer for SkippedBodies {
     fn iteration(&mut self, iteration: u64, now: u64, batch: usize) {
         self.0.now.set(now);
         self.0.iteration.set(iteration);
+        self.0.shutting_down.set(false);
         if let Some(o) = self.1.as_mut() {
             o.iteration(iteration, now, batch);
         }
@@ -208,6 +242,17 @@ impl Observer for SkippedBodies {
         if let Some(o) = self.1.as_mut() {
             o.cancel_requested(task, msg);
         }
+        let Some(index) = self.0.graph_task(task) else {
+            return;
+        };
+        let request = CancelRequest {
+            task: self.0.task_name(index),
+            msg: msg.map(Arc::from),
+            events_before: self.0.events.borrow().len(),
+            iteration: self.0.iteration.get(),
+            by_shutdown: self.0.shutting_down.get(),
+        };
+        self.0.cancel_requests.borrow_mut().push(request);
     }
 
     fn future_done(&mut self, future: u32, cancelled: bool) {
@@ -220,14 +265,7 @@ impl Observer for SkippedBodies {
         if let Some(o) = self.1.as_mut() {
             o.body_skipped(task, exc);
         }
-        let index = self
-            .0
-            .by_runtime
-            .borrow()
-            .get(task as usize)
-            .copied()
-            .flatten();
-        if let Some(index) = index {
+        if let Some(index) = self.0.graph_task(task) {
             self.0.emit(Event::End {
                 t: self.0.now.get(),
                 task: self.0.task_name(index),
@@ -251,6 +289,8 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         iteration: Cell::new(0),
         event_iterations: RefCell::new(Vec::new()),
         op_starts: RefCell::new(Vec::new()),
+        cancel_requests: RefCell::new(Vec::new()),
+        shutting_down: Cell::new(false),
         graph,
     });
     let event_loop = EventLoop::new();
@@ -265,11 +305,7 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
     let end = match &outcome {
         Err(RunError::Deadlock(_)) => RunEnd::Deadlock,
         Err(RunError::BudgetExhausted(s)) => budget_end(s),
-        _ => match aiosim::runner::shutdown(&event_loop) {
-            Ok(()) => RunEnd::Completed,
-            Err(RunError::BudgetExhausted(s)) => budget_end(&s),
-            Err(_) => RunEnd::Deadlock,
-        },
+        _ => shut_down(&run, &event_loop),
     };
     let iterations = event_loop.iteration();
     let finals = final_states(&run);
@@ -308,6 +344,17 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         event_iterations: run.event_iterations.take(),
         op_starts: run.op_starts.take(),
         finals,
+        cancel_requests: run.cancel_requests.take(),
+    }
+}
+
+/// `asyncio.run`'s shutdown after the main task finished; how the run ended.
+fn shut_down(run: &Run, event_loop: &EventLoop) -> RunEnd {
+    run.shutting_down.set(true);
+    match aiosim::runner::shutdown(event_loop) {
+        Ok(()) => RunEnd::Completed,
+        Err(RunError::BudgetExhausted(s)) => budget_end(&s),
+        Err(_) => RunEnd::Deadlock,
     }
 }
 
