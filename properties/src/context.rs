@@ -29,6 +29,7 @@ use aiosim_sim::trace::{CallbackState, Event, OpKind, Outcome, Res};
 use aiosim_sim::value::Value;
 
 use crate::oracle::{Finding, Oracle};
+use crate::oracles::gather::model::Model as CombinatorModel;
 
 /// A finished run as the oracles see it.
 pub struct Judged<'a> {
@@ -37,7 +38,7 @@ pub struct Judged<'a> {
     /// The trace, the iteration of each event, op starts and final states.
     pub report: &'a RunReport,
     /// Lookups over the trace.
-    pub index: &'a TraceIndex,
+    pub index: &'a TraceIndex<'a>,
     /// The level the run was scheduled at (`Fifo` = CPython's order).
     pub level: Level,
 }
@@ -49,6 +50,14 @@ impl<'a> Judged<'a> {
         index
             .model
             .get_or_init(|| RunModel::build(graph, report, index))
+    }
+
+    /// The combinator oracles' model of the run (built on first use, then shared).
+    pub(crate) fn combinators(&self) -> &'a CombinatorModel<'a> {
+        let (graph, report, level) = (self.graph, self.report, self.level);
+        self.index
+            .combinators
+            .get_or_init(|| CombinatorModel::new(graph, report, level))
     }
 
     /// The trace's events.
@@ -82,8 +91,8 @@ impl<'a> Judged<'a> {
 }
 
 /// Precomputed lookups over a trace, shared by all oracles of one run.
-#[derive(Debug, Default)]
-pub struct TraceIndex {
+#[derive(Default)]
+pub struct TraceIndex<'a> {
     /// The index of each task's `start` event.
     pub start: BTreeMap<Arc<str>, usize>,
     /// The index of each task's `end` event.
@@ -95,11 +104,24 @@ pub struct TraceIndex {
     pub finish: Option<usize>,
     /// The run model, built on first use by [`Judged::model`].
     model: OnceLock<RunModel>,
+    /// The combinator oracles' model, built on first use by [`Judged::combinators`].
+    combinators: OnceLock<CombinatorModel<'a>>,
 }
 
-impl TraceIndex {
+impl std::fmt::Debug for TraceIndex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceIndex")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("op", &self.op)
+            .field("finish", &self.finish)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> TraceIndex<'a> {
     /// Indexes a run's trace.
-    pub fn new(report: &RunReport) -> TraceIndex {
+    pub fn new(report: &RunReport) -> TraceIndex<'a> {
         let mut index = TraceIndex::default();
         for (i, e) in report.trace.events.iter().enumerate() {
             match e {

@@ -863,8 +863,7 @@ pub(crate) mod model {
         }
 
         fn judge(&self, run: &Judged<'_>) -> Vec<Finding> {
-            let model = Model::new(run.graph, run.report, run.level);
-            (self.judge)(&model)
+            (self.judge)(run.combinators())
         }
     }
 

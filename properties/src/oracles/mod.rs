@@ -3,7 +3,7 @@
 
 mod as_completed;
 mod fut;
-mod gather;
+pub(crate) mod gather;
 mod loop_;
 mod run;
 mod shield;
