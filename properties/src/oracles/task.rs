@@ -1116,13 +1116,14 @@ fn task_14(j: &Judged<'_>) -> Vec<Finding> {
                     continue;
                 }
                 match &fo.completion {
-                    Some(c) if c.event < first.event => {
-                        if matches!(c.by, CompletedBy::Cancel(_)) {
-                            continue;
-                        }
-                        // Already finished: must-cancel, the last request wins.
-                        Outcome::Cancelled(last.msg.clone())
-                    }
+                    Some(c) if c.event < first.event => match c.by.outcome() {
+                        _ if matches!(c.by, CompletedBy::Cancel(_)) => continue,
+                        // Already finished with a `CancelledError` set as its exception: the
+                        // wake-up throws that one in, and must-cancel keeps it.
+                        o @ Outcome::Cancelled(_) => o,
+                        // Already finished otherwise: must-cancel, the last request wins.
+                        _ => Outcome::Cancelled(last.msg.clone()),
+                    },
                     _ => {
                         if fo.known_done(before(first.event), None).is_some() {
                             continue;
