@@ -2,15 +2,8 @@
 
 mod common;
 
-use aiosim::{
-    ExcType, Exception, Future, HandleKind, RunError, Task, as_completed, create_task, sleep,
-    sleep_with, time,
-};
-use common::{exc, run_loop};
-
-fn sleeper(d: u64, v: i32) -> Task<i32> {
-    create_task(sleep_with(d, v))
-}
+use aiosim::{ExcType, Exception, Future, HandleKind, RunError, Task, as_completed, sleep, time};
+use common::{exc, failing, run_loop, sleeper};
 
 #[test]
 fn asc_1_one_awaitable_per_distinct_input_in_completion_order() {
@@ -19,10 +12,7 @@ fn asc_1_one_awaitable_per_distinct_input_in_completion_order() {
     let (out, _r, _l) = run_loop(async move {
         let a = sleeper(3, 30);
         let c = sleeper(1, 10);
-        let bad: Task<i32> = create_task(async move {
-            sleep(2).await?;
-            Err(b)
-        });
+        let bad = failing(2, b);
         let it = as_completed(&[a, c, bad, a], None);
         let mut results = Vec::new();
         for aw in it {
@@ -116,20 +106,8 @@ fn asc_4_latency_two_iterations_and_queued_results_without_suspending() {
         Ok((a, b, before, time()))
     });
     assert_eq!(out.unwrap(), (1, 2, 1, 1));
-    let k = *rec.runs_of(1).last().unwrap();
-    assert_eq!(rec.done_iteration(rec.fut_of(1)), Some(k));
-    let on_completion = rec
-        .first_iteration(|h| {
-            matches!(
-                h,
-                HandleKind::Internal {
-                    name: "_on_completion",
-                    ..
-                }
-            )
-        })
-        .unwrap();
-    assert_eq!(on_completion, k + 1);
+    let k = rec.finished_in(1);
+    assert_eq!(rec.first_internal("_on_completion"), Some(k + 1));
     let main_runs = rec.runs_of(0);
     // main: first step, then one wakeup 2 iterations after c finished; the second result
     // was already queued: no further step.

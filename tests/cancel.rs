@@ -10,16 +10,15 @@ use aiosim::{
     EventLoop, Exception, Future, Task, create_task, current_task, gather,
     gather_return_exceptions, sleep,
 };
-use common::{Events, Rec, run_loop};
+use common::{Events, Rec, failing, msg_of, run_loop, run_one};
 
-/// Runs exactly one loop iteration (`loop.stop(); loop.run_forever()`).
-fn run_one(l: &EventLoop) {
-    l.stop();
-    l.run_forever().unwrap();
-}
-
-fn msg_of(e: &Exception) -> Option<String> {
-    e.msg().map(|m| m.to_string())
+/// Cancels `t` with message "a", then with "b", runs it to its end and returns the message
+/// of the `CancelledError` it ends with: the message that won.
+fn winning_cancel_message(l: &EventLoop, t: Task<()>) -> Option<String> {
+    t.cancel_with("a");
+    t.cancel_with("b");
+    let e = l.run_until_done(t).unwrap_err();
+    msg_of(e.exception().unwrap())
 }
 
 #[test]
@@ -293,20 +292,14 @@ fn task_14a_waiting_task_first_message_wins() {
     let l = EventLoop::new();
     let t = create_task(async { sleep(10).await });
     run_one(&l);
-    t.cancel_with("a");
-    t.cancel_with("b");
-    let e = l.run_until_done(t).unwrap_err();
-    assert_eq!(msg_of(e.exception().unwrap()).as_deref(), Some("a"));
+    assert_eq!(winning_cancel_message(&l, t).as_deref(), Some("a"));
 }
 
 #[test]
 fn task_14b_not_started_or_scheduled_last_message_wins() {
     let l = EventLoop::new();
     let t = create_task(async { sleep(10).await });
-    t.cancel_with("a");
-    t.cancel_with("b");
-    let e = l.run_until_done(t).unwrap_err();
-    assert_eq!(msg_of(e.exception().unwrap()).as_deref(), Some("b"));
+    assert_eq!(winning_cancel_message(&l, t).as_deref(), Some("b"));
 
     // A later cancel() without a message erases the earlier one.
     let u = create_task(async { sleep(10).await });
@@ -321,21 +314,14 @@ fn task_14b_not_started_or_scheduled_last_message_wins() {
         sleep(10).await
     });
     run_one(&l);
-    w.cancel_with("a");
-    w.cancel_with("b");
-    let e = l.run_until_done(w).unwrap_err();
-    assert_eq!(msg_of(e.exception().unwrap()).as_deref(), Some("b"));
+    assert_eq!(winning_cancel_message(&l, w).as_deref(), Some("b"));
 }
 
 #[test]
 fn task_14c_first_consumer_gets_the_error_itself_later_ones_a_fresh_one() {
     let l = EventLoop::new();
     let mine = Exception::cancelled(Some(Rc::from("mine")));
-    let m2 = mine.clone();
-    let t: Task<()> = create_task(async move {
-        sleep(1).await?;
-        Err(m2)
-    });
+    let t = failing(1, mine.clone());
     let awaiter = create_task(async move { Ok(t.await.unwrap_err()) });
     let first = l.run_until_done(awaiter).unwrap();
     assert!(t.cancelled());
@@ -355,11 +341,7 @@ fn task_14c_first_consumer_gets_the_error_itself_later_ones_a_fresh_one() {
 fn task_14c_reading_the_recorded_message_consumes_nothing() {
     let l = EventLoop::new();
     let mine = Exception::cancelled(Some(Rc::from("mine")));
-    let m2 = mine.clone();
-    let t: Task<()> = create_task(async move {
-        sleep(1).await?;
-        Err(m2)
-    });
+    let t = failing(1, mine.clone());
     let out = l
         .run_until_complete(async move {
             let entries = gather_return_exceptions(&[t]).await?;

@@ -6,67 +6,25 @@
 //! through the path cargo reports for it, so the test does not guess the target directory's
 //! layout (`CARGO_TARGET_DIR`, `--release`, a custom profile or `build-dir` all work).
 
+#[path = "support/cargo_build.rs"]
+mod cargo_build;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 /// Example name → executable path, from one build of all examples.
 fn example_binaries() -> &'static HashMap<String, PathBuf> {
     static BINARIES: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
-    BINARIES.get_or_init(build_examples)
-}
-
-/// The cargo profile this test binary was built with, judged from its output directory
-/// (`target/<dir>/deps/examples_output-<hash>`): `debug` is the default profile.
-fn profile_args() -> Vec<String> {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .and_then(|d| d.to_str())
-        .unwrap_or("debug");
-    match dir {
-        "debug" => Vec::new(),
-        "release" => vec!["--release".into()],
-        other => vec!["--profile".into(), other.into()],
-    }
-}
-
-fn build_examples() -> HashMap<String, PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--examples", "--message-format=json"])
-        .args(["--package", env!("CARGO_PKG_NAME"), "--manifest-path"])
-        .arg(&manifest)
-        .args(profile_args())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cargo can be started");
-    assert!(
-        output.status.success(),
-        "`cargo build --examples` failed: {}",
-        output.status
-    );
-    let mut binaries = HashMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let is_example = msg["target"]["kind"]
-            .as_array()
-            .is_some_and(|kinds| kinds.iter().any(|k| k == "example"));
-        if msg["reason"] != "compiler-artifact" || !is_example {
-            continue;
-        }
-        if let (Some(name), Some(exe)) =
-            (msg["target"]["name"].as_str(), msg["executable"].as_str())
-        {
-            binaries.insert(name.to_owned(), PathBuf::from(exe));
-        }
-    }
-    binaries
+    BINARIES.get_or_init(|| {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        cargo_build::built_executables(
+            &manifest,
+            "example",
+            &["--examples", "--package", env!("CARGO_PKG_NAME")],
+        )
+    })
 }
 
 /// Runs example `name` and asserts that it succeeds and prints exactly `expected`.

@@ -4,25 +4,17 @@
 
 mod common;
 
-use std::cell::RefCell;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use aiosim::{EventLoop, ExcType, Exception, Future, RunError, Task, create_task, sleep};
-
-fn handler(l: &EventLoop) -> Rc<RefCell<Vec<aiosim::ErrorReport>>> {
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let r = reports.clone();
-    l.set_exception_handler(move |x| r.borrow_mut().push(x.clone()));
-    reports
-}
+use common::ErrorReports;
 
 #[test]
 fn foreign_pending_future_fails_the_task_with_runtime_error() {
     let l = EventLoop::new();
-    let reports = handler(&l);
+    let reports = ErrorReports::install(&l);
     let bad: Task<i32> = create_task(async {
         std::future::pending::<()>().await;
         Ok(1)
@@ -36,7 +28,7 @@ fn foreign_pending_future_fails_the_task_with_runtime_error() {
     assert_eq!(e.ty(), &ExcType::Runtime);
     assert!(e.message().contains("not an aiosim awaitable"), "{e:?}");
     assert!(bad.done() && !bad.cancelled());
-    let reports = reports.borrow();
+    let reports = reports.all();
     assert_eq!(reports.len(), 1);
     assert_eq!(
         reports[0].exception.as_ref().unwrap().ty(),
@@ -107,7 +99,7 @@ where
 #[test]
 fn two_aiosim_awaitables_in_one_poll_fail_with_runtime_error() {
     let l = EventLoop::new();
-    let reports = handler(&l);
+    let reports = ErrorReports::install(&l);
     let f: Future<i32> = Future::new();
     let g: Future<i32> = Future::new();
     let t: Task<i32> = create_task(async move {
@@ -126,7 +118,7 @@ fn two_aiosim_awaitables_in_one_poll_fail_with_runtime_error() {
     };
     assert_eq!(e.ty(), &ExcType::Runtime);
     assert!(e.message().contains("two aiosim awaitables"), "{e:?}");
-    assert_eq!(reports.borrow().len(), 1);
+    assert_eq!(reports.all().len(), 1);
 }
 
 trait IntoFutureTyped<T> {

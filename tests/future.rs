@@ -8,13 +8,7 @@ use std::rc::Rc;
 use aiosim::{
     DoneCallback, EventLoop, ExcType, Exception, Future, FutureRef, HandleKind, State, create_task,
 };
-use common::{Events, Rec, exc};
-
-/// Runs exactly one loop iteration (`loop.stop(); loop.run_forever()`).
-fn run_one(l: &EventLoop) {
-    l.stop();
-    l.run_forever().unwrap();
-}
+use common::{ErrorReports, Events, Rec, exc, run_one};
 
 fn counting_cb(events: &Events, label: &'static str) -> DoneCallback {
     let events = events.clone();
@@ -326,9 +320,7 @@ fn fut_11_awaiting_done_future_does_not_suspend_pending_suspends_once() {
 #[test]
 fn fut_12_error_in_a_handle_goes_to_the_handler_and_the_iteration_goes_on() {
     let l = EventLoop::new();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let r2 = reports.clone();
-    l.set_exception_handler(move |r| r2.borrow_mut().push(r.clone()));
+    let reports = ErrorReports::install(&l);
     let ev = Events::default();
     let e1 = ev.clone();
     let bad = create_task(async move {
@@ -343,7 +335,7 @@ fn fut_12_error_in_a_handle_goes_to_the_handler_and_the_iteration_goes_on() {
     run_one(&l);
     assert_eq!(ev.get(), vec!["after-bad", "done-cb"]);
     assert!(bad.done());
-    let reports = reports.borrow();
+    let reports = reports.all();
     assert_eq!(reports.len(), 1);
     assert_eq!(
         reports[0].exception.as_ref().unwrap().ty(),

@@ -3,29 +3,13 @@
 
 mod common;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use aiosim::{
     EventLoop, Exception, Future, HandleKind, Task, create_task, gather, gather_return_exceptions,
-    sleep, sleep_with, time,
+    sleep, time,
 };
-use common::{Events, exc, run_loop};
-
-fn sleeper(d: u64, v: i32) -> Task<i32> {
-    create_task(sleep_with(d, v))
-}
-
-fn failing(d: u64, e: Exception) -> Task<i32> {
-    create_task(async move {
-        sleep(d).await?;
-        Err(e)
-    })
-}
-
-fn msg(e: &Exception) -> Option<String> {
-    e.msg().map(|m| m.to_string())
-}
+use common::{ErrorReports, Events, exc, failing, msg_of, run_loop, run_one, sleeper};
 
 #[test]
 fn gather_1_results_in_argument_order_not_completion_order() {
@@ -94,9 +78,7 @@ fn gather_3_first_failure_decides_and_siblings_keep_running() {
 #[test]
 fn gather_4_later_outcomes_are_ignored_retrieved_and_cancel_is_refused() {
     let l = EventLoop::new();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let r2 = reports.clone();
-    l.set_exception_handler(move |r| r2.borrow_mut().push(r.message.clone()));
+    let reports = ErrorReports::install(&l);
     let out = l.run_until_complete(async {
         let first = failing(1, exc("First"));
         let second = failing(2, exc("Second"));
@@ -116,24 +98,22 @@ fn gather_4_later_outcomes_are_ignored_retrieved_and_cancel_is_refused() {
     // "Second" was seen by gather's callback after the outer was done: marked retrieved, so
     // nothing is reported when the loop closes.
     assert!(
-        reports.borrow().is_empty(),
+        reports.messages().is_empty(),
         "unexpected reports: {:?}",
-        reports.borrow()
+        reports.messages()
     );
     drop(l);
 
     // Control: the same failure outside a gather is reported.
     let l = EventLoop::new();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let r2 = reports.clone();
-    l.set_exception_handler(move |r| r2.borrow_mut().push(r.message.clone()));
+    let reports = ErrorReports::install(&l);
     l.run_until_complete(async {
         let _lonely = failing(1, exc("Lonely"));
         sleep(2).await
     })
     .unwrap();
     l.close();
-    assert_eq!(reports.borrow().len(), 1);
+    assert_eq!(reports.messages().len(), 1);
 }
 
 #[test]
@@ -160,11 +140,11 @@ fn gather_5_return_exceptions_fills_slots_with_recorded_cancel_messages() {
     // A task that ended by raising has no recorded message: CancelledError('').
     let c = r[2].as_ref().unwrap_err();
     assert!(c.is_cancelled());
-    assert_eq!(msg(c).as_deref(), Some(""));
+    assert_eq!(msg_of(c).as_deref(), Some(""));
     // A plain future cancelled with "m": CancelledError('m').
     let p = rp[0].as_ref().unwrap_err();
     assert!(p.is_cancelled());
-    assert_eq!(msg(p).as_deref(), Some("m"));
+    assert_eq!(msg_of(p).as_deref(), Some("m"));
 }
 
 #[test]
@@ -189,7 +169,7 @@ fn gather_6_cancelled_child_fails_the_outer_with_cancelled_error_as_exception() 
     let (e, s) = out.unwrap();
     assert!(e.is_cancelled());
     // The outer was the child's first consumer: the child's message.
-    assert_eq!(msg(&e).as_deref(), Some("child-msg"));
+    assert_eq!(msg_of(&e).as_deref(), Some("child-msg"));
     assert_eq!(s, 3);
 }
 
@@ -211,7 +191,7 @@ fn gather_7_outer_cancel_cancels_every_entry_and_outer_stays_pending() {
     let (e, outer_cancelled) = out.unwrap();
     assert!(e.is_cancelled());
     assert!(!outer_cancelled);
-    assert_eq!(msg(&e).as_deref(), Some("gm"));
+    assert_eq!(msg_of(&e).as_deref(), Some("gm"));
 }
 
 #[test]
@@ -295,11 +275,11 @@ fn gather_8_outer_cancel_completion_differs_by_return_exceptions() {
     });
     let results = out.unwrap();
     // False: completes with the first cancelled child while b is still cleaning up.
-    assert_eq!(msg(&results[0].0).as_deref(), Some("gm"));
+    assert_eq!(msg_of(&results[0].0).as_deref(), Some("gm"));
     assert_eq!(results[0].1, 1);
     assert!(!results[0].2);
     // True: waits for all, then the last child's cancellation error.
-    assert_eq!(msg(&results[1].0).as_deref(), Some("T-own"));
+    assert_eq!(msg_of(&results[1].0).as_deref(), Some("T-own"));
     assert_eq!(results[1].1, 10);
     assert!(results[1].2);
     assert_eq!(
@@ -319,10 +299,8 @@ fn gather_9_cancelling_the_awaiting_task_cancels_the_children() {
     let a = sleeper(10, 1);
     let b = sleeper(10, 2);
     let t = create_task(async move { gather(&[a, b]).await });
-    l.stop();
-    l.run_forever().unwrap();
-    l.stop();
-    l.run_forever().unwrap();
+    run_one(&l);
+    run_one(&l);
     assert!(t.cancel());
     assert_eq!(a.cancelling(), 1);
     assert_eq!(b.cancelling(), 1);
@@ -418,20 +396,8 @@ fn gather_13_latency_is_two_iterations() {
         gather(&[c]).await
     });
     assert_eq!(out.unwrap(), vec![1]);
-    let k = *rec.runs_of(1).last().unwrap();
-    assert_eq!(rec.done_iteration(rec.fut_of(1)), Some(k));
-    let cb = rec
-        .first_iteration(|h| {
-            matches!(
-                h,
-                HandleKind::Internal {
-                    name: "_done_callback",
-                    ..
-                }
-            )
-        })
-        .unwrap();
-    assert_eq!(cb, k + 1);
+    let k = rec.finished_in(1);
+    assert_eq!(rec.first_internal("_done_callback"), Some(k + 1));
     assert_eq!(*rec.runs_of(0).last().unwrap(), k + 2);
 }
 
@@ -450,5 +416,5 @@ fn gather_8_last_child_error_decides_with_return_exceptions() {
     });
     let e = out.unwrap();
     assert!(e.is_cancelled());
-    assert_eq!(msg(&e).as_deref(), Some("G"));
+    assert_eq!(msg_of(&e).as_deref(), Some("G"));
 }

@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use aiosim::{EventLoop, HandleKind, RunError, TimerHandle, call_at, call_later, call_soon, time};
-use common::{Events, Rec};
+use common::{Events, Rec, run_one};
 
 /// Runs the loop until nothing is ready and no timer is left (CPython would block forever).
 fn drain(l: &EventLoop) {
@@ -16,12 +16,6 @@ fn drain(l: &EventLoop) {
         Err(RunError::Deadlock(_)) => {}
         other => panic!("expected the loop to run dry, got {other:?}"),
     }
-}
-
-/// Runs exactly one loop iteration (`loop.stop(); loop.run_forever()`).
-fn run_one(l: &EventLoop) {
-    l.stop();
-    l.run_forever().unwrap();
 }
 
 fn labels<T: ToString>(xs: &[T]) -> Vec<String> {

@@ -2,12 +2,12 @@
 
 mod common;
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 
 use aiosim::{EventLoop, HandleKind, RunError, create_task, current_task, run, sleep, time};
-use common::{Events, exc, run_traced};
+use common::{ErrorReports, Events, exc, run_traced};
 
 #[test]
 fn run_1_main_runs_as_task_1_and_its_result_is_returned() {
@@ -150,9 +150,7 @@ fn run_4_leftover_errors_go_to_the_exception_handler_not_the_caller() {
 
     // The same shutdown on a loop with a handler: the error is reported there.
     let l = EventLoop::new();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let r2 = reports.clone();
-    l.set_exception_handler(move |r| r2.borrow_mut().push(r.clone()));
+    let reports = ErrorReports::install(&l);
     l.run_until_complete(async {
         create_task(async {
             match sleep(100).await {
@@ -164,7 +162,7 @@ fn run_4_leftover_errors_go_to_the_exception_handler_not_the_caller() {
     })
     .unwrap();
     aiosim::runner::shutdown(&l).unwrap();
-    let reports = reports.borrow();
+    let reports = reports.all();
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(
         reports[0].exception.as_ref().unwrap().type_name(),
@@ -175,9 +173,7 @@ fn run_4_leftover_errors_go_to_the_exception_handler_not_the_caller() {
 #[test]
 fn run_5_tasks_created_during_shutdown_are_not_cancelled_and_are_discarded() {
     let l = EventLoop::new();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let r2 = reports.clone();
-    l.set_exception_handler(move |r| r2.borrow_mut().push(r.message.clone()));
+    let reports = ErrorReports::install(&l);
     let finished = Rc::new(Cell::new(false));
     let cancelled = Rc::new(Cell::new(false));
     let (f, c) = (finished.clone(), cancelled.clone());
@@ -203,7 +199,7 @@ fn run_5_tasks_created_during_shutdown_are_not_cancelled_and_are_discarded() {
     );
     assert!(!cancelled.get());
     assert_eq!(
-        *reports.borrow(),
+        reports.messages(),
         vec!["Task was destroyed but it is pending!"]
     );
 }

@@ -2,23 +2,32 @@
 
 mod common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use aiosim::{EventLoop, Future, HandleKind, Task, create_task, shield, sleep, sleep_with};
-use common::{exc, run_loop};
+use common::{ErrorReports, Rec, exc, failing, run_loop, run_one, sleeper};
+
+/// Asserts that iteration `n` ran exactly the outer future's `_outer_done_callback`, then the
+/// wakeup of task `awaiter`: the outer's bookkeeping comes before the awaiter resumes.
+fn assert_bookkeeping_then_wakeup(rec: &Rec, n: u64, awaiter: u32) {
+    assert!(matches!(
+        rec.handles_in(n)[..],
+        [
+            HandleKind::Internal {
+                name: "_outer_done_callback",
+                ..
+            },
+            HandleKind::Wakeup { task, .. }
+        ] if task == awaiter
+    ));
+}
 
 #[test]
 fn shield_1_result_and_exception_pass_through() {
     let boom = exc("Boom");
     let b = boom.clone();
     let (out, _r, _l) = run_loop(async move {
-        let ok = create_task(sleep_with(1, 5));
+        let ok = sleeper(1, 5);
         let v = shield(&ok).await?;
-        let bad: Task<i32> = create_task(async move {
-            sleep(1).await?;
-            Err(b)
-        });
+        let bad = failing(1, b);
         let e = shield(&bad).await.unwrap_err();
         Ok((v, e))
     });
@@ -31,9 +40,7 @@ fn shield_1_result_and_exception_pass_through() {
 fn shield_2_cancelling_the_awaiter_leaves_the_inner_running() {
     let l = EventLoop::new();
     let rec = common::Rec::install(&l);
-    let reports = Rc::new(RefCell::new(Vec::<String>::new()));
-    let r2 = reports.clone();
-    l.set_exception_handler(move |r| r2.borrow_mut().push(r.message.clone()));
+    let reports = ErrorReports::install(&l);
     let out = l.run_until_complete(async move {
         let inner: Task<i32> = create_task(async {
             sleep(5).await?;
@@ -62,7 +69,7 @@ fn shield_2_cancelling_the_awaiter_leaves_the_inner_running() {
     // `_outer_done_callback` unregistered the inner callback while the inner was pending,
     // so nobody reads the inner's exception: CPython 3.12.1 logs it too.
     assert_eq!(
-        *reports.borrow(),
+        reports.messages(),
         vec!["Task exception was never retrieved"]
     );
 }
@@ -74,9 +81,7 @@ fn shield_2_cancelling_the_awaiter_leaves_the_inner_running() {
 fn shield_2_inner_outcome_dropped_after_outer_cancel_is_marked_retrieved() {
     for use_shield in [true, false] {
         let l = EventLoop::new();
-        let reports = Rc::new(RefCell::new(Vec::<String>::new()));
-        let r2 = reports.clone();
-        l.set_exception_handler(move |r| r2.borrow_mut().push(r.message.clone()));
+        let reports = ErrorReports::install(&l);
         let inner: Future<i32> = Future::new();
         let outer = use_shield.then(|| shield(&inner));
         aiosim::call_soon(move || {
@@ -95,7 +100,7 @@ fn shield_2_inner_outcome_dropped_after_outer_cancel_is_marked_retrieved() {
         } else {
             vec!["Future exception was never retrieved".into()]
         };
-        assert_eq!(*reports.borrow(), expected, "shield={use_shield}");
+        assert_eq!(reports.messages(), expected, "shield={use_shield}");
     }
 }
 
@@ -169,34 +174,11 @@ fn shield_6_latency_is_two_iterations() {
         shield(&inner).await
     });
     assert_eq!(out.unwrap(), 1);
-    let k = *rec.runs_of(1).last().unwrap();
-    assert_eq!(rec.done_iteration(rec.fut_of(1)), Some(k));
-    let inner_cb = rec
-        .first_iteration(|h| {
-            matches!(
-                h,
-                HandleKind::Internal {
-                    name: "_inner_done_callback",
-                    ..
-                }
-            )
-        })
-        .unwrap();
-    assert_eq!(inner_cb, k + 1);
+    let k = rec.finished_in(1);
+    assert_eq!(rec.first_internal("_inner_done_callback"), Some(k + 1));
     assert_eq!(*rec.runs_of(0).last().unwrap(), k + 2);
     // The outer's bookkeeping runs before the awaiter's wakeup, in the same iteration.
-    let log = rec.0.borrow();
-    let it = &log.iterations[(k + 2 - 1) as usize];
-    assert!(matches!(
-        it.handles[..],
-        [
-            HandleKind::Internal {
-                name: "_outer_done_callback",
-                ..
-            },
-            HandleKind::Wakeup { task: 0, .. }
-        ]
-    ));
+    assert_bookkeeping_then_wakeup(&rec, k + 2, 0);
 }
 
 #[test]
@@ -205,25 +187,12 @@ fn shield_6_outer_cancelled_bookkeeping_runs_before_the_awaiter() {
     let rec = common::Rec::install(&l);
     let inner = create_task(sleep_with(10, 1));
     let awaiter = create_task(async move { Ok(shield(&inner).await.is_err()) });
-    l.stop();
-    l.run_forever().unwrap();
-    l.stop();
-    l.run_forever().unwrap();
+    run_one(&l);
+    run_one(&l);
     let at = rec.it();
     assert!(awaiter.cancel());
     assert!(l.run_until_done(awaiter).unwrap());
-    let log = rec.0.borrow();
-    let it = &log.iterations[at as usize]; // iteration at + 1
-    assert!(matches!(
-        it.handles[..],
-        [
-            HandleKind::Internal {
-                name: "_outer_done_callback",
-                ..
-            },
-            HandleKind::Wakeup { task: 1, .. }
-        ]
-    ));
+    assert_bookkeeping_then_wakeup(&rec, at + 1, 1);
 }
 
 /// SHIELD-2/SHIELD-3 in one iteration (CPython 3.12.1): the inner is cancelled by someone

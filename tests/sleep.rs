@@ -3,7 +3,7 @@
 mod common;
 
 use aiosim::{EventLoop, HandleKind, Task, call_at, create_task, sleep, sleep_with, time};
-use common::{Events, Rec, run_loop};
+use common::{Events, Rec, run_loop, run_one};
 
 #[test]
 fn sleep_1_resumes_the_iteration_after_its_timer_and_never_early() {
@@ -159,8 +159,7 @@ fn sleep_4_cancelling_a_sleeping_task_cancels_the_sleep_future_at_once() {
     let l = EventLoop::new();
     let rec = Rec::install(&l);
     let t = create_task(async { sleep(5).await });
-    l.stop();
-    l.run_forever().unwrap();
+    run_one(&l);
     assert!(t.cancel());
     // The sleep's future (the task's waiter) was cancelled synchronously.
     let cancelled_futures: Vec<u32> = rec

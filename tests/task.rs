@@ -10,13 +10,7 @@ use aiosim::{
     EventLoop, ExcType, Exception, Future, RunError, State, Task, create_task, create_task_named,
     current_task, sleep,
 };
-use common::{Events, Rec, exc, run_loop};
-
-/// Runs exactly one loop iteration (`loop.stop(); loop.run_forever()`).
-fn run_one(l: &EventLoop) {
-    l.stop();
-    l.run_forever().unwrap();
-}
+use common::{Events, Rec, exc, run_loop, run_one};
 
 #[test]
 fn task_1_create_task_does_not_start_the_body_before_the_next_iteration() {
@@ -252,11 +246,7 @@ fn task_15_task_awaiting_a_future_whose_exception_is_cancelled_error_ends_cancel
 fn task_16_every_awaiter_gets_the_same_exception_object() {
     let l = EventLoop::new();
     let boom = exc("Boom");
-    let b = boom.clone();
-    let failing: Task<i32> = create_task(async move {
-        sleep(1).await?;
-        Err(b)
-    });
+    let failing = common::failing(1, boom.clone());
     let a1 = create_task(async move { Ok(failing.await.unwrap_err()) });
     let a2 = create_task(async move { Ok(failing.await.unwrap_err()) });
     let e1 = l.run_until_done(a1).unwrap();

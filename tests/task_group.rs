@@ -74,18 +74,11 @@ fn tg_2_child_failure_cancels_siblings_then_the_parent_once() {
     // The sibling (task 2) is cancelled before the parent (task 0), each once.
     assert_eq!(rec.cancel_order(), vec![2, 0]);
     // [F] The siblings' wakeups are queued before the parent's.
-    let log = rec.0.borrow();
-    let it = log
-        .iterations
-        .iter()
-        .find(|i| {
-            i.handles
-                .iter()
-                .any(|h| matches!(h, HandleKind::Wakeup { task: 2, .. }))
-        })
+    let it = rec
+        .first_iteration(|h| matches!(h, HandleKind::Wakeup { task: 2, .. }))
         .unwrap();
     assert!(matches!(
-        it.handles[..],
+        rec.handles_in(it)[..],
         [
             HandleKind::Wakeup { task: 2, .. },
             HandleKind::Wakeup { task: 0, .. }
@@ -327,20 +320,8 @@ fn tg_11_latency_from_the_last_child_is_two_iterations() {
         Ok(rec2.it())
     });
     let after = out.unwrap();
-    let k = *rec.runs_of(1).last().unwrap();
-    assert_eq!(rec.done_iteration(rec.fut_of(1)), Some(k));
-    let on_done = rec
-        .first_iteration(|h| {
-            matches!(
-                h,
-                HandleKind::Internal {
-                    name: "_on_task_done",
-                    ..
-                }
-            )
-        })
-        .unwrap();
-    assert_eq!(on_done, k + 1);
+    let k = rec.finished_in(1);
+    assert_eq!(rec.first_internal("_on_task_done"), Some(k + 1));
     assert_eq!(after, k + 2);
 }
 

@@ -12,7 +12,7 @@ use aiosim::{
     ExcType, HandleKind, Timeout, call_at, call_soon, current_task, sleep, time, timeout,
     timeout_at, wait_for, wait_for_body,
 };
-use common::{Rec, exc, run_loop};
+use common::{Rec, exc, run_loop, run_one};
 
 type Slot = Rc<RefCell<Option<Timeout>>>;
 
@@ -83,18 +83,9 @@ fn tmo_2_past_deadline_is_armed_with_call_soon() {
     assert_eq!(r.unwrap_err().ty(), &ExcType::Timeout);
     assert_eq!(t, 5);
     // main resumed at k (t=5) and armed a call_soon, which ran at k+1; main resumed at k+2.
-    let log = rec.0.borrow();
-    let soon = log
-        .iterations
-        .iter()
-        .find(|i| {
-            i.handles
-                .iter()
-                .any(|h| matches!(h, HandleKind::Soon { .. }))
-        })
-        .unwrap()
-        .n;
-    drop(log);
+    let soon = rec
+        .first_iteration(|h| matches!(h, HandleKind::Soon { .. }))
+        .unwrap();
     let runs = rec.runs_of(0);
     assert_eq!(runs[runs.len() - 2], soon - 1);
     assert_eq!(runs[runs.len() - 1], soon + 1);
@@ -207,8 +198,7 @@ fn tmo_3_outside_a_task_is_runtime_error() {
             *g.borrow_mut() = Some(r);
         }
     });
-    l.stop();
-    l.run_forever().unwrap();
+    run_one(&l);
     let r = got.borrow_mut().take().expect("ready at once");
     assert_eq!(r.unwrap_err().ty(), &ExcType::Runtime);
 }

@@ -3,21 +3,10 @@
 mod common;
 
 use aiosim::{
-    EventLoop, ExcType, Exception, Future, FutureRef, HandleKind, ReturnWhen, Task, create_task,
-    sleep, sleep_with, time, wait,
+    EventLoop, ExcType, Future, FutureRef, HandleKind, ReturnWhen, Task, create_task, sleep, time,
+    wait,
 };
-use common::{exc, run_loop};
-
-fn sleeper(d: u64, v: i32) -> Task<i32> {
-    create_task(sleep_with(d, v))
-}
-
-fn failing(d: u64, e: Exception) -> Task<i32> {
-    create_task(async move {
-        sleep(d).await?;
-        Err(e)
-    })
-}
+use common::{exc, failing, run_loop, sleeper};
 
 fn refs(ts: &[Task<i32>]) -> Vec<FutureRef> {
     ts.iter().map(|t| t.as_future()).collect()
@@ -222,7 +211,6 @@ fn wait_7_latency_from_the_deciding_completion_is_two_iterations() {
         Ok(())
     });
     out.unwrap();
-    let k = *rec.runs_of(1).last().unwrap();
-    assert_eq!(rec.done_iteration(rec.fut_of(1)), Some(k));
+    let k = rec.finished_in(1);
     assert_eq!(*rec.runs_of(0).last().unwrap(), k + 2);
 }

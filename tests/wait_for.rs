@@ -10,7 +10,7 @@ use aiosim::{
     ExcType, Exception, Future, RunError, Task, call_at, call_soon, create_task, current_task,
     sleep, sleep_with, time, wait_for, wait_for_body,
 };
-use common::{exc, run_loop};
+use common::{exc, failing, run_loop, sleeper};
 
 /// An inner task that, when cancelled, cleans up for `cleanup` ticks and then re-raises.
 fn slow_to_cancel(cleanup: u64) -> Task<i32> {
@@ -30,12 +30,9 @@ fn waitfor_1_result_and_exception_pass_through() {
     let boom = exc("Boom");
     let b = boom.clone();
     let (out, _r, _l) = run_loop(async move {
-        let ok = create_task(sleep_with(1, 5));
+        let ok = sleeper(1, 5);
         let v = wait_for(&ok, Some(10)).await?;
-        let bad: Task<i32> = create_task(async move {
-            sleep(1).await?;
-            Err(b)
-        });
+        let bad = failing(1, b);
         let e = wait_for(&bad, Some(10)).await.unwrap_err();
         let body = wait_for_body(async { sleep_with(2, 6).await }, Some(10)).await?;
         Ok((v, e, body))

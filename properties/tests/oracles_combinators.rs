@@ -3,15 +3,21 @@
 //! order and under explored schedules, and each fires on a violating run (a tampered trace
 //! or a runtime with a deliberate defect).
 
+#[path = "../../tests/support/example_graphs.rs"]
+mod example_graphs;
+mod oracle_support;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use aiosim::Level;
 use aiosim::mutation::{Mutation, set_mutation};
-use aiosim_properties::{Finding, Judged, Oracles, TraceIndex};
-use aiosim_sim::graph::{Graph, parse_graph};
+use aiosim_properties::{Finding, Oracles};
+use aiosim_sim::graph::Graph;
 use aiosim_sim::interp::{RunOptions, RunReport, run_graph};
-use aiosim_sim::policy::{PolicyKind, Schedule, scheduler_for};
+use aiosim_sim::policy::{PolicyKind, Schedule};
+use example_graphs::example_and_reference_graphs;
+use oracle_support::{dump, env_number, final_state, graph, judge_run, run_under, set_final_state};
 
 const AREAS: [&str; 7] = ["GATHER", "WAIT", "WAITFOR", "SHIELD", "ASC", "TMO", "TG"];
 
@@ -25,20 +31,18 @@ fn oracles() -> Oracles {
     Oracles::filtered(mine)
 }
 
-fn graph(json: &str) -> Arc<Graph> {
-    Arc::new(parse_graph(json.as_bytes()).unwrap_or_else(|e| panic!("bad graph: {e}\n{json}")))
-}
-
 fn run_fifo(g: &Arc<Graph>) -> RunReport {
     run_graph(g.clone(), RunOptions::default())
 }
 
-fn run_with(g: &Arc<Graph>, schedule: &Schedule) -> RunReport {
-    let (scheduler, _log) = scheduler_for(schedule);
-    let mut options = RunOptions::default();
-    options.scheduler = Some(scheduler);
-    options.iteration_budget = Some(100_000);
-    run_graph(g.clone(), options)
+/// Runs `g` under `schedule`: a plain FIFO schedule (no injected cancellations) without a
+/// scheduler, in CPython's order; any other through the schedule.
+fn run_schedule(g: &Arc<Graph>, schedule: &Schedule) -> RunReport {
+    if schedule.policy == PolicyKind::Fifo && schedule.inject_cancels == 0 {
+        run_fifo(g)
+    } else {
+        run_under(g, schedule).0
+    }
 }
 
 fn judge_with(
@@ -47,25 +51,7 @@ fn judge_with(
     report: &RunReport,
     level: Level,
 ) -> Vec<(&'static str, Finding)> {
-    let index = TraceIndex::new(report);
-    let judged = Judged {
-        graph: g,
-        report,
-        index: &index,
-        level,
-    };
-    oracles.judge(&judged)
-}
-
-fn dump(report: &RunReport) -> String {
-    let mut s = String::new();
-    for (i, e) in report.trace.events.iter().enumerate() {
-        s += &format!("{i:3} it{:3} {e}\n", report.event_iterations[i]);
-    }
-    for f in &report.finals {
-        s += &format!("{f:?}\n");
-    }
-    s
+    judge_run(g, report, level, |judged| oracles.judge(judged))
 }
 
 /// The schedules every passing graph is run under.
@@ -95,11 +81,7 @@ fn schedules() -> Vec<(Schedule, Level)> {
 fn assert_passes(name: &str, g: &Arc<Graph>) {
     let oracles = oracles();
     for (schedule, level) in schedules() {
-        let report = if schedule.policy == PolicyKind::Fifo && schedule.inject_cancels == 0 {
-            run_fifo(g)
-        } else {
-            run_with(g, &schedule)
-        };
+        let report = run_schedule(g, &schedule);
         let found = judge_with(&oracles, g, &report, level);
         assert!(
             found.is_empty(),
@@ -114,22 +96,12 @@ fn assert_passes(name: &str, g: &Arc<Graph>) {
     }
 }
 
+/// The example and reference scenarios, by path.
 fn example_graphs() -> Vec<(String, Arc<Graph>)> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let mut out = Vec::new();
-    for dir in ["tests/examples", "tests/reference/cases"] {
-        let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
-            .expect("a graph directory")
-            .map(|e| e.expect("an entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let text = std::fs::read_to_string(&p).expect("a readable graph");
-            out.push((p.display().to_string(), graph(&text)));
-        }
-    }
-    out
+    example_and_reference_graphs()
+        .into_iter()
+        .map(|(path, g)| (path.display().to_string(), g))
+        .collect()
 }
 
 #[test]
@@ -160,10 +132,7 @@ fn combinator_config() -> aiosim_sim::generator::GenConfig {
 /// oracles never fire on the runtime as it is (FIFO, levels 2 and 3, injected cancels).
 #[test]
 fn generated_graphs_pass() {
-    let n: u64 = std::env::var("AIOSIM_ORACLE_GRAPHS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let n: u64 = env_number("AIOSIM_ORACLE_GRAPHS", 200);
     let oracles = oracles();
     let configs = [
         aiosim_sim::generator::GenConfig::default(),
@@ -200,11 +169,7 @@ fn generated_graphs_pass() {
             runs.push((s, Level::Fifo));
         }
         for (schedule, level) in runs {
-            let report = if schedule.policy == PolicyKind::Fifo && schedule.inject_cancels == 0 {
-                run_fifo(&g)
-            } else {
-                run_with(&g, &schedule)
-            };
+            let report = run_schedule(&g, &schedule);
             let found = judge_with(&oracles, &g, &report, level);
             if !found.is_empty() {
                 let ids: BTreeSet<&str> = found.iter().map(|(id, _)| *id).collect();
@@ -272,11 +237,7 @@ fn debug_one() {
     };
     let mut s = Schedule::new(policy, p[1].parse().unwrap(), level);
     s.inject_cancels = p[3].parse().unwrap();
-    let report = if policy == PolicyKind::Fifo && s.inject_cancels == 0 {
-        run_fifo(&g)
-    } else {
-        run_with(&g, &s)
-    };
+    let report = run_schedule(&g, &s);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     println!("{}", serde_json::to_string_pretty(&v).unwrap());
     println!("{}", dump(&report));
@@ -551,21 +512,7 @@ fn remove(r: &mut RunReport, parts: &[&str]) {
 }
 
 fn set_cancelling(r: &mut RunReport, name: &str, n: u32) {
-    let f = r
-        .finals
-        .iter_mut()
-        .find(|f| &*f.name == name)
-        .expect("a final state");
-    f.cancelling = n;
-}
-
-fn set_state(r: &mut RunReport, name: &str, state: aiosim::State) {
-    let f = r
-        .finals
-        .iter_mut()
-        .find(|f| &*f.name == name)
-        .expect("a final state");
-    f.state = state;
+    final_state(r, name).cancelling = n;
 }
 
 /// Swaps two runs of `len` consecutive events starting at the events matching `a` and `b`.
@@ -684,7 +631,7 @@ fn tamper_cases() -> Vec<(&'static str, &'static str, Tamper)> {
             edit(r, &[r#""at":"10","op":"wait""#], r#""t":5"#, r#""t":4"#)
         }),
         ("WAIT-4", WAIT_HEAVY, |r| {
-            set_state(r, "g", aiosim::State::Cancelled)
+            set_final_state(r, "g", aiosim::State::Cancelled)
         }),
         ("WAIT-6", WAIT_HEAVY, |r| {
             edit(
@@ -721,7 +668,7 @@ fn tamper_cases() -> Vec<(&'static str, &'static str, Tamper)> {
                 r#"{"cancelled":null}"#,
                 r#"{"ok":"p"}"#,
             );
-            set_state(r, "p", aiosim::State::Finished);
+            set_final_state(r, "p", aiosim::State::Finished);
         }),
         ("WAITFOR-4", WAIT_FOR_HEAVY, |r| set_cancelling(r, "x", 0)),
         ("WAITFOR-5", WAIT_FOR_HEAVY, |r| {
@@ -731,7 +678,7 @@ fn tamper_cases() -> Vec<(&'static str, &'static str, Tamper)> {
             later(r, &[r#""at":"27","op":"wait_for""#])
         }),
         ("WAITFOR-9", WAIT_FOR_HEAVY, |r| {
-            set_state(r, "f", aiosim::State::Pending)
+            set_final_state(r, "f", aiosim::State::Pending)
         }),
         ("WAITFOR-10", WAIT_FOR_HEAVY, |r| {
             later(r, &[r#""at":"1","op":"wait_for""#])
@@ -841,7 +788,7 @@ fn tamper_cases() -> Vec<(&'static str, &'static str, Tamper)> {
         // TaskGroup
         ("TG-1", TG_HEAVY, |r| {
             remove(r, &[r#""task":"b","ev":"end""#]);
-            set_state(r, "b", aiosim::State::Pending);
+            set_final_state(r, "b", aiosim::State::Pending);
         }),
         ("TG-2", TG_HEAVY, |r| set_cancelling(r, "s1", 0)),
         ("TG-3", TG_HEAVY, |r| {

@@ -1,14 +1,22 @@
 //! The oracles of FUT, TASK, LOOP, SLEEP and RUN: silent on every example and reference
 //! graph (FIFO, levels 1–3), and each able to fire.
 
+#[path = "../../tests/support/example_graphs.rs"]
+mod example_graphs;
+mod oracle_support;
+
 use std::sync::Arc;
 
 use aiosim::Level;
 use aiosim_properties::oracles;
-use aiosim_properties::{Finding, Judged, Oracle, TraceIndex};
-use aiosim_sim::graph::{Graph, parse_graph};
+use aiosim_properties::{Finding, Oracle};
+use aiosim_sim::graph::Graph;
 use aiosim_sim::interp::{RunOptions, RunReport, run_graph};
-use aiosim_sim::policy::{PolicyKind, Schedule, scheduler_for};
+use aiosim_sim::policy::{PolicyKind, Schedule};
+use example_graphs::example_and_reference_graphs;
+use oracle_support::{
+    ITERATION_BUDGET, dump, env_number, graph, judge_run, run_under, set_final_state,
+};
 
 const AREAS: [&str; 5] = ["FUT-", "TASK-", "LOOP-", "SLEEP-", "RUN-"];
 
@@ -23,61 +31,55 @@ fn dir(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The example and reference scenarios, by file stem.
 fn example_graphs() -> Vec<(String, Arc<Graph>)> {
-    let mut out = Vec::new();
-    for d in ["../tests/examples", "../tests/reference/cases"] {
-        let mut paths: Vec<_> = std::fs::read_dir(dir(d))
-            .expect("example directory")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let bytes = std::fs::read(&p).expect("readable");
-            let g = parse_graph(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            out.push((
-                p.file_stem().unwrap().to_string_lossy().into_owned(),
-                Arc::new(g),
-            ));
-        }
-    }
-    out
+    example_and_reference_graphs()
+        .into_iter()
+        .map(|(path, g)| (path.file_stem().unwrap().to_string_lossy().into_owned(), g))
+        .collect()
 }
 
-fn graph(json: &str) -> Arc<Graph> {
-    Arc::new(parse_graph(json.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{json}")))
-}
-
+/// Runs `g` in CPython's order (`Level::Fifo`) or under a random schedule from `seed` at
+/// `level`.
 fn run(g: &Arc<Graph>, level: Level, seed: u64) -> RunReport {
-    let mut options = RunOptions::default();
-    if level != Level::Fifo {
-        let (scheduler, _log) = scheduler_for(&Schedule::new(PolicyKind::Random, seed, level));
-        options.scheduler = Some(scheduler);
+    if level == Level::Fifo {
+        let mut options = RunOptions::default();
+        options.iteration_budget = Some(ITERATION_BUDGET);
+        run_graph(g.clone(), options)
+    } else {
+        run_under(g, &Schedule::new(PolicyKind::Random, seed, level)).0
     }
-    options.iteration_budget = Some(100_000);
-    run_graph(g.clone(), options)
 }
 
+/// The findings of oracle `o` on run `r` of `g`, none if `o` does not apply at `level`.
 fn judge_with(o: &dyn Oracle, g: &Graph, r: &RunReport, level: Level) -> Vec<Finding> {
     if level != Level::Fifo && o.faithful_only() {
         return Vec::new();
     }
-    let index = TraceIndex::new(r);
-    let judged = Judged {
-        graph: g,
-        report: r,
-        index: &index,
-        level,
-    };
-    o.judge(&judged)
+    judge_run(g, r, level, |judged| o.judge(judged))
 }
 
-fn dump(r: &RunReport) -> String {
-    let mut s = String::new();
-    for (i, e) in r.trace.events.iter().enumerate() {
-        s.push_str(&format!("{i:3} it{:<3} {e}\n", r.event_iterations[i]));
+/// Every finding of `oracles` on run `r` of `g` at `level`, described as
+/// `ID [events]: explanation` followed by the run.
+fn describe_findings(
+    oracles: &[Box<dyn Oracle>],
+    g: &Graph,
+    r: &RunReport,
+    level: Level,
+) -> Vec<String> {
+    let mut described = Vec::new();
+    for o in oracles {
+        for f in judge_with(o.as_ref(), g, r, level) {
+            described.push(format!(
+                "{} {:?}: {}\n{}",
+                o.id(),
+                f.events,
+                f.explanation,
+                dump(r)
+            ));
+        }
     }
-    s
+    described
 }
 
 #[test]
@@ -95,16 +97,8 @@ fn silent_on_examples() {
         for (level, seed) in cases {
             let r = run(&g, level, seed);
             runs += 1;
-            for o in &oracles {
-                for f in judge_with(o.as_ref(), &g, &r, level) {
-                    failures.push(format!(
-                        "{name} {level:?} seed {seed}: {} {:?}: {}\n{}",
-                        o.id(),
-                        f.events,
-                        f.explanation,
-                        dump(&r)
-                    ));
-                }
+            for finding in describe_findings(&oracles, &g, &r, level) {
+                failures.push(format!("{name} {level:?} seed {seed}: {finding}"));
             }
         }
     }
@@ -181,6 +175,14 @@ fn example(name: &str) -> String {
     std::fs::read_to_string(p).expect("example")
 }
 
+/// Runs `g` in CPython's order with `mutation` (if any) switched on for the run.
+fn run_mutated(g: &Arc<Graph>, mutation: Option<Mutation>) -> RunReport {
+    set_mutation(mutation);
+    let r = run(g, Level::Fifo, 0);
+    set_mutation(None);
+    r
+}
+
 fn mutated(id: &'static str, json: &str, m: Mutation) -> Case {
     Case {
         id,
@@ -212,15 +214,6 @@ fn set_out(r: &mut RunReport, i: usize, out: &str) {
         Event::Op { out, .. } | Event::End { out, .. } | Event::Item { out, .. } => *out = o,
         other => panic!("event {i} has no out: {other}"),
     }
-}
-
-fn set_final(r: &mut RunReport, name: &str, state: State) {
-    let f = r
-        .finals
-        .iter_mut()
-        .find(|f| &*f.name == name)
-        .expect("a final");
-    f.state = state;
 }
 
 fn swap(r: &mut RunReport, i: usize, j: usize) {
@@ -321,7 +314,7 @@ fn fire_cases() -> Vec<Case> {
             r.event_iterations[s] -= 1;
         }),
         case("TASK-2", &cancel_before_start, |r| {
-            set_final(r, "a", State::Finished)
+            set_final_state(r, "a", State::Finished)
         }),
         case("TASK-3", &cancel_before_start, |r| {
             let i = find(r, &[r#""at":"3","op":"cancel""#]);
@@ -343,13 +336,15 @@ fn fire_cases() -> Vec<Case> {
             let i = find(r, &[r#""at":"4","op":"done""#]);
             set_out(r, i, r#"{"cancelled":null}"#);
         }),
-        case("TASK-7", caught, |r| set_final(r, "a", State::Cancelled)),
+        case("TASK-7", caught, |r| {
+            set_final_state(r, "a", State::Cancelled)
+        }),
         case("TASK-8", &cancel_before_start, |r| {
             let i = find(r, &[r#""task":"a","ev":"end""#]);
             set_out(r, i, r#"{"cancelled":"other"}"#);
         }),
         case("TASK-9", &cancel_messages, |r| {
-            set_final(r, "b", State::Finished)
+            set_final_state(r, "b", State::Finished)
         }),
         mutated("TASK-11", uncancel, Mutation::UncancelClearsMustCancel),
         mutated("TASK-11", &cancelling, Mutation::UncancelClearsMustCancel),
@@ -479,9 +474,7 @@ fn every_oracle_fires_on_a_broken_run() {
             ));
             continue;
         }
-        set_mutation(c.mutation);
-        let mut broken = run(&c.graph, Level::Fifo, 0);
-        set_mutation(None);
+        let mut broken = run_mutated(&c.graph, c.mutation);
         (c.tamper)(&mut broken);
         let after = judge_with(o.as_ref(), &c.graph, &broken, Level::Fifo);
         if after.is_empty() {
@@ -522,14 +515,8 @@ fn every_oracle_fires_on_a_broken_run() {
 #[test]
 fn silent_on_generated_graphs() {
     use aiosim_sim::generator::{GenConfig, generate_graph};
-    let n: u64 = std::env::var("AIOSIM_ORACLE_GRAPHS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
-    let first: u64 = std::env::var("AIOSIM_ORACLE_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let n: u64 = env_number("AIOSIM_ORACLE_GRAPHS", 40);
+    let first: u64 = env_number("AIOSIM_ORACLE_SEED", 0);
     let oracles = mine();
     let config = GenConfig::default();
     let mut failures = Vec::new();
@@ -542,16 +529,8 @@ fn silent_on_generated_graphs() {
             (Level::Timing, seed),
         ] {
             let r = run(&g, level, s);
-            for o in &oracles {
-                for f in judge_with(o.as_ref(), &g, &r, level) {
-                    failures.push(format!(
-                        "graph seed {seed} {level:?}: {} {:?}: {}\n{}",
-                        o.id(),
-                        f.events,
-                        f.explanation,
-                        dump(&r)
-                    ));
-                }
+            for finding in describe_findings(&oracles, &g, &r, level) {
+                failures.push(format!("graph seed {seed} {level:?}: {finding}"));
             }
         }
     }
@@ -567,10 +546,7 @@ fn silent_on_generated_graphs() {
 #[ignore]
 fn mutation_kill_table() {
     use aiosim_sim::generator::{GenConfig, generate_graph};
-    let n: u64 = std::env::var("AIOSIM_ORACLE_GRAPHS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let n: u64 = env_number("AIOSIM_ORACLE_GRAPHS", 200);
     let oracles = mine();
     let config = GenConfig::default();
     for m in Mutation::ALL {
@@ -580,9 +556,7 @@ fn mutation_kill_table() {
         for seed in 0..n {
             let g = Arc::new(generate_graph(seed, &config));
             let clean = run(&g, Level::Fifo, 0);
-            set_mutation(Some(m));
-            let r = run(&g, Level::Fifo, 0);
-            set_mutation(None);
+            let r = run_mutated(&g, Some(m));
             if r.trace != clean.trace {
                 differs += 1;
             }
@@ -616,9 +590,7 @@ fn mutation_escapes() {
         for seed in 0..200 {
             let g = Arc::new(generate_graph(seed, &config));
             let clean = run(&g, Level::Fifo, 0);
-            set_mutation(Some(m));
-            let r = run(&g, Level::Fifo, 0);
-            set_mutation(None);
+            let r = run_mutated(&g, Some(m));
             if r.trace == clean.trace {
                 continue;
             }
@@ -648,16 +620,10 @@ fn mutation_escapes() {
 #[ignore]
 fn soak_generated_graphs() {
     use aiosim_sim::generator::{GenConfig, generate_graph};
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let (n, first, inject) = (
-        env("AIOSIM_ORACLE_GRAPHS", 500),
-        env("AIOSIM_ORACLE_SEED", 1000),
-        env("AIOSIM_ORACLE_INJECT", 0),
+    let (n, first, inject): (u64, u64, u32) = (
+        env_number("AIOSIM_ORACLE_GRAPHS", 500),
+        env_number("AIOSIM_ORACLE_SEED", 1000),
+        env_number("AIOSIM_ORACLE_INJECT", 0),
     );
     let oracles = mine();
     let config = GenConfig::default();
@@ -668,13 +634,9 @@ fn soak_generated_graphs() {
         for policy in [PolicyKind::Random, PolicyKind::Pct, PolicyKind::Pos] {
             for level in [Level::Ties, Level::Interleave, Level::Timing] {
                 let mut s = Schedule::new(policy, seed, level);
-                s.inject_cancels = inject as u32;
+                s.inject_cancels = inject;
                 s.steps_hint = hint.max(1);
-                let (scheduler, _log) = scheduler_for(&s);
-                let mut options = RunOptions::default();
-                options.scheduler = Some(scheduler);
-                options.iteration_budget = Some(100_000);
-                let r = run_graph(g.clone(), options);
+                let (r, _log) = run_under(&g, &s);
                 for o in &oracles {
                     for f in judge_with(o.as_ref(), &g, &r, level) {
                         let e = failures.entry(o.id()).or_insert((0, String::new()));
@@ -706,10 +668,7 @@ fn soak_generated_graphs() {
 #[test]
 #[ignore]
 fn exhaustive_examples() {
-    let budget: usize = std::env::var("AIOSIM_ORACLE_EXHAUSTIVE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
+    let budget: usize = env_number("AIOSIM_ORACLE_EXHAUSTIVE", 2000);
     let oracles = mine();
     let mut failures = Vec::new();
     let mut total = 0;
@@ -717,22 +676,10 @@ fn exhaustive_examples() {
         for level in [Level::Ties, Level::Interleave, Level::Timing] {
             let base = Schedule::new(PolicyKind::Exhaustive, 0, level);
             let cov = aiosim_sim::policy::explore(&base, budget, |s| {
-                let (scheduler, log) = scheduler_for(s);
-                let mut options = RunOptions::default();
-                options.scheduler = Some(scheduler);
-                options.iteration_budget = Some(100_000);
-                let r = run_graph(g.clone(), options);
-                for o in &oracles {
-                    for f in judge_with(o.as_ref(), &g, &r, level) {
-                        if failures.len() < 5 {
-                            failures.push(format!(
-                                "{name} {level:?}: {} {:?}: {}\n{}",
-                                o.id(),
-                                f.events,
-                                f.explanation,
-                                dump(&r)
-                            ));
-                        }
+                let (r, log) = run_under(&g, s);
+                for finding in describe_findings(&oracles, &g, &r, level) {
+                    if failures.len() < 5 {
+                        failures.push(format!("{name} {level:?}: {finding}"));
                     }
                 }
                 log.decisions()

@@ -2,36 +2,26 @@
 //! value met while shrinking), the generated graphs use all 22 op kinds and the interesting
 //! corners, and every generated schedule runs.
 
+#[path = "../../tests/support/graph_ops.rs"]
+mod graph_ops;
+
 use std::collections::BTreeSet;
 
 use aiosim_properties::strategy::{self, Shape, graphs, schedules};
-use aiosim_sim::graph::{Block, Op};
+use aiosim_sim::graph::Block;
+use graph_ops::{all_ops, nested_blocks};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 
-fn kinds(block: &Block, out: &mut BTreeSet<&'static str>, depth: usize, deepest: &mut usize) {
-    *deepest = (*deepest).max(depth);
-    for node in block {
-        out.insert(node.op.keyword());
-        match &node.op {
-            Op::Try {
-                body,
-                handlers,
-                finally,
-            } => {
-                kinds(body, out, depth + 1, deepest);
-                for h in handlers {
-                    kinds(&h.body, out, depth + 1, deepest);
-                }
-                if let Some(f) = finally {
-                    kinds(f, out, depth + 1, deepest);
-                }
-            }
-            Op::Timeout { body, .. } | Op::TaskGroup(body) => kinds(body, out, depth + 1, deepest),
-            _ => {}
-        }
-    }
+/// How deep blocks nest below `block`: 0 when no op of it has a block inside.
+fn nesting_depth(block: &Block) -> usize {
+    block
+        .iter()
+        .flat_map(|node| nested_blocks(&node.op))
+        .map(|inner| 1 + nesting_depth(inner))
+        .max()
+        .unwrap_or(0)
 }
 
 proptest! {
@@ -91,7 +81,8 @@ fn generated_graphs_cover_every_op_kind() {
         group_spawn |= json.contains("\"taskgroup\":[{\"spawn\"");
         let graph = spec.graph();
         for task in &graph.tasks {
-            kinds(&task.body, &mut seen, 0, &mut deepest);
+            seen.extend(all_ops(&task.body).iter().map(|node| node.op.keyword()));
+            deepest = deepest.max(nesting_depth(&task.body));
         }
     }
     let all: BTreeSet<&str> = aiosim_sim::trace::OpKind::ALL

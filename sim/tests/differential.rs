@@ -21,6 +21,12 @@
 //! Long mode: `AIOSIM_DIFF_GRAPHS=10000 cargo test --release -p aiosim-sim --test
 //! differential -- --nocapture`.
 
+mod cli_binary;
+#[path = "../../tests/support/graph_ops.rs"]
+mod graph_ops;
+#[path = "../../tests/support/scenario_files.rs"]
+mod scenario_files;
+
 use std::io::{Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -29,8 +35,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use aiosim_sim::generator::{GenConfig, OpWeights, generate};
-use aiosim_sim::graph::{Block, Graph, Op, parse_graph};
+use aiosim_sim::graph::{Graph, parse_graph};
 use aiosim_sim::interp::{RunOptions, run_graph};
+use cli_binary::aiosim_binary;
+use graph_ops::all_ops;
+use scenario_files::scenario_files;
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
@@ -47,29 +56,18 @@ fn runner_script() -> PathBuf {
     workspace_root().join("tests/reference/run_graph.py")
 }
 
-/// The directories of shipped scenario/trace pairs.
-fn golden_dirs() -> Vec<PathBuf> {
-    let root = workspace_root();
-    let mut dirs = vec![
-        root.join("tests/examples"),
-        root.join("tests/reference/cases"),
-    ];
-    let spec = root.join("../shared/spec/examples");
-    if spec.is_dir() {
-        dirs.push(spec);
-    }
-    dirs
-}
-
-/// `NAME.json` files of a directory, sorted.
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
+/// The shipped scenarios that have a golden trace beside them (`NAME.json` and
+/// `NAME.trace.jsonl`): `tests/examples/`, `tests/reference/cases/` and the spec's examples
+/// when present.
+fn golden_scenarios() -> Vec<PathBuf> {
+    scenario_files(
+        &[
+            "tests/examples",
+            "tests/reference/cases",
+            "../shared/spec/examples",
+        ],
+        ".json",
+    )
 }
 
 /// Runs a parsed graph in the faithful schedule and returns its canonical trace. A panic
@@ -317,31 +315,29 @@ fn jobs() -> usize {
 fn shipped_scenarios_match_their_traces() {
     let mut checked = 0;
     let mut failures = Vec::new();
-    for dir in golden_dirs() {
-        for path in json_files(&dir) {
-            let golden_path = path.with_extension("trace.jsonl");
-            let Ok(golden) = std::fs::read(&golden_path) else {
-                failures.push(format!("{}: no {}", path.display(), golden_path.display()));
+    for path in golden_scenarios() {
+        let golden_path = path.with_extension("trace.jsonl");
+        let Ok(golden) = std::fs::read(&golden_path) else {
+            failures.push(format!("{}: no {}", path.display(), golden_path.display()));
+            continue;
+        };
+        checked += 1;
+        let bytes = std::fs::read(&path).expect("readable scenario");
+        let graph = match parse_graph(&bytes) {
+            Ok(graph) => graph,
+            Err(e) => {
+                failures.push(format!("{}: rejected: {e}", path.display()));
                 continue;
-            };
-            checked += 1;
-            let bytes = std::fs::read(&path).expect("readable scenario");
-            let graph = match parse_graph(&bytes) {
-                Ok(graph) => graph,
-                Err(e) => {
-                    failures.push(format!("{}: rejected: {e}", path.display()));
-                    continue;
-                }
-            };
-            match rust_trace(graph) {
-                Err(e) => failures.push(format!("{}: {e}", path.display())),
-                Ok(trace) => {
-                    if let Some((line, expected, actual)) = first_difference(&golden, &trace) {
-                        failures.push(format!(
-                            "{}: line {line} differs\n  expected: {expected}\n  actual:   {actual}",
-                            path.display()
-                        ));
-                    }
+            }
+        };
+        match rust_trace(graph) {
+            Err(e) => failures.push(format!("{}: {e}", path.display())),
+            Ok(trace) => {
+                if let Some((line, expected, actual)) = first_difference(&golden, &trace) {
+                    failures.push(format!(
+                        "{}: line {line} differs\n  expected: {expected}\n  actual:   {actual}",
+                        path.display()
+                    ));
                 }
             }
         }
@@ -363,7 +359,7 @@ fn reference_batch_mode_matches_single_file_mode() {
     let Some(python) = python_or_skip("reference_batch_mode_matches_single_file_mode") else {
         return;
     };
-    let mut paths: Vec<PathBuf> = golden_dirs().iter().flat_map(|d| json_files(d)).collect();
+    let mut paths: Vec<PathBuf> = golden_scenarios();
     let golden_count = paths.len();
     let dir = fresh_temp_dir("aiosim-batch-check");
     for seed in 0..12u64 {
@@ -623,61 +619,6 @@ fn generated_graphs_match_cpython() {
 // (c) Invalid documents through the binary; truncations; the largest graph
 // ---------------------------------------------------------------------------------------
 
-/// The cargo profile this test binary was built with, judged from its output directory
-/// (`target/<dir>/deps/differential-<hash>`).
-fn profile_args() -> Vec<String> {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .and_then(|d| d.to_str())
-        .unwrap_or("debug");
-    match dir {
-        "debug" => Vec::new(),
-        "release" => vec!["--release".into()],
-        other => vec!["--profile".into(), other.into()],
-    }
-}
-
-/// The `aiosim` executable, built for this test run.
-///
-/// `CARGO_BIN_EXE_aiosim` exists only for tests of the package that owns the binary
-/// (`aiosim-cli`), and guessing `target/<profile>/aiosim` can pick up a stale binary or miss
-/// `CARGO_TARGET_DIR`, `--target` and custom profiles. So the test asks cargo to build the
-/// binary in this test's profile and takes the executable path cargo reports
-/// (`--message-format=json`): always fresh, wherever the target directory is.
-fn aiosim_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let output = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--message-format=json"])
-            .args([
-                "--package",
-                "aiosim-cli",
-                "--bin",
-                "aiosim",
-                "--manifest-path",
-            ])
-            .arg(workspace_root().join("Cargo.toml"))
-            .args(profile_args())
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("cargo can be started");
-        assert!(
-            output.status.success(),
-            "building aiosim failed: {}",
-            output.status
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "aiosim")
-            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reports the aiosim executable")
-    })
-}
-
 /// Runs `aiosim run FILE`; `(exit code, stdout, stderr)`.
 fn aiosim_run(file: &Path) -> (Option<i32>, Vec<u8>, String) {
     let output = Command::new(aiosim_binary())
@@ -694,8 +635,7 @@ fn aiosim_run(file: &Path) -> (Option<i32>, Vec<u8>, String) {
 
 #[test]
 fn cli_rejects_the_invalid_corpus() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
-    let files = json_files(&corpus);
+    let files = scenario_files(&["sim/tests/invalid"], ".json");
     assert!(
         files.len() >= 20,
         "the invalid corpus has only {} files",
@@ -734,64 +674,41 @@ fn truncated_examples_are_rejected() {
     let dir = fresh_temp_dir("aiosim-truncated");
     let mut failures = Vec::new();
     let mut files = 0;
-    for golden_dir in golden_dirs() {
-        for path in json_files(&golden_dir) {
-            files += 1;
-            let bytes = std::fs::read(&path).expect("readable example");
-            // Everything before the last closing brace is a strict prefix of the value.
-            let end = bytes.iter().rposition(|&b| b == b'}').expect("an object");
-            for cut in 0..=end {
-                let parsed = catch_unwind(|| parse_graph(&bytes[..cut]).is_ok());
-                match parsed {
-                    Ok(false) => {}
-                    Ok(true) => failures.push(format!("{} cut at {cut}: accepted", path.display())),
-                    Err(_) => failures.push(format!("{} cut at {cut}: panic", path.display())),
-                }
+    for path in golden_scenarios() {
+        files += 1;
+        let bytes = std::fs::read(&path).expect("readable example");
+        // Everything before the last closing brace is a strict prefix of the value.
+        let end = bytes.iter().rposition(|&b| b == b'}').expect("an object");
+        for cut in 0..=end {
+            let parsed = catch_unwind(|| parse_graph(&bytes[..cut]).is_ok());
+            match parsed {
+                Ok(false) => {}
+                Ok(true) => failures.push(format!("{} cut at {cut}: accepted", path.display())),
+                Err(_) => failures.push(format!("{} cut at {cut}: panic", path.display())),
             }
-            // Through the binary: a few cuts per file (empty, 1 byte, spread out, last).
-            let mut cuts = vec![0, 1, end];
-            cuts.extend((1..6).map(|k| end * k / 6));
-            cuts.sort_unstable();
-            cuts.dedup();
-            for cut in cuts {
-                let file = dir.join("cut.json");
-                std::fs::write(&file, &bytes[..cut]).expect("write cut");
-                let (code, stdout, stderr) = aiosim_run(&file);
-                if code != Some(2) || !stdout.is_empty() || stderr.trim().is_empty() {
-                    failures.push(format!(
-                        "{} cut at {cut}: `aiosim run` gave status {code:?}, {} bytes of \
-                         stdout, stderr {stderr:?}",
-                        path.display(),
-                        stdout.len()
-                    ));
-                }
+        }
+        // Through the binary: a few cuts per file (empty, 1 byte, spread out, last).
+        let mut cuts = vec![0, 1, end];
+        cuts.extend((1..6).map(|k| end * k / 6));
+        cuts.sort_unstable();
+        cuts.dedup();
+        for cut in cuts {
+            let file = dir.join("cut.json");
+            std::fs::write(&file, &bytes[..cut]).expect("write cut");
+            let (code, stdout, stderr) = aiosim_run(&file);
+            if code != Some(2) || !stdout.is_empty() || stderr.trim().is_empty() {
+                failures.push(format!(
+                    "{} cut at {cut}: `aiosim run` gave status {code:?}, {} bytes of \
+                     stdout, stderr {stderr:?}",
+                    path.display(),
+                    stdout.len()
+                ));
             }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(files >= 36, "only {files} examples found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-fn count_ops(block: &Block) -> usize {
-    block
-        .iter()
-        .map(|node| {
-            1 + match &node.op {
-                Op::Try {
-                    body,
-                    handlers,
-                    finally,
-                } => {
-                    count_ops(body)
-                        + handlers.iter().map(|h| count_ops(&h.body)).sum::<usize>()
-                        + finally.as_ref().map_or(0, count_ops)
-                }
-                Op::Timeout { body, .. } | Op::TaskGroup(body) => count_ops(body),
-                _ => 0,
-            }
-        })
-        .sum()
 }
 
 #[test]
@@ -806,7 +723,7 @@ fn largest_generated_graph_runs() {
     };
     let text = generate(2048, &config);
     let graph = parse_graph(text.as_bytes()).expect("the generated graph is valid");
-    let ops: usize = graph.tasks.iter().map(|t| count_ops(&t.body)).sum();
+    let ops: usize = graph.tasks.iter().map(|t| all_ops(&t.body).len()).sum();
     assert_eq!(ops, 2048, "the graph has exactly the limit of ops");
     let trace = rust_trace(graph).expect("the interpreter runs it");
     let last = trace

@@ -44,8 +44,21 @@ fn scratch(name: &str) -> PathBuf {
     dir.join("regressions.jsonl")
 }
 
-fn panic_message(r: std::thread::Result<()>) -> String {
-    let e = r.expect_err("the exploration fails");
+/// A configuration for exactly one run, recording regressions in a fresh scratch file.
+fn one_run(name: &str) -> Config {
+    let mut c = config(scratch(name));
+    c.runs = 1;
+    c
+}
+
+/// Explores `body` under `config`, which must fail; returns the failure's message.
+fn failure_message<F, Fut>(config: Config, body: F) -> String
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), Exception>> + 'static,
+{
+    let e = catch_unwind(AssertUnwindSafe(|| aiosim_sim::explore(config, body)))
+        .expect_err("the exploration fails");
     e.downcast_ref::<String>()
         .cloned()
         .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
@@ -73,9 +86,7 @@ fn a_faithful_body_passes_every_schedule() {
 #[test]
 fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
     let file = scratch("racy");
-    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
-        aiosim_sim::explore(config(file.clone()), racy_body)
-    })));
+    let message = failure_message(config(file.clone()), racy_body);
     assert!(message.contains("a writes first"), "{message}");
     assert!(message.contains("AIOSIM_REPLAY="), "{message}");
     assert!(message.contains("seed"), "{message}");
@@ -86,9 +97,7 @@ fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
     // no runs of its own.
     let mut replay_only = config(file.clone());
     replay_only.runs = 0;
-    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
-        aiosim_sim::explore(replay_only, racy_body)
-    })));
+    let message = failure_message(replay_only, racy_body);
     assert!(message.contains("recorded in"), "{message}");
 }
 
@@ -103,42 +112,30 @@ fn fifo_never_finds_the_race() {
 
 #[test]
 fn an_error_returned_by_the_body_fails_the_run() {
-    let file = scratch("error");
-    let mut c = config(file);
-    c.runs = 1;
-    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
-        aiosim_sim::explore(c, || async { Err(Exception::custom("Boom", Some("no"))) })
-    })));
+    let message = failure_message(one_run("error"), || async {
+        Err(Exception::custom("Boom", Some("no")))
+    });
     assert!(message.contains("Boom"), "{message}");
 }
 
 #[test]
 fn a_deadlocked_body_fails_the_run_instead_of_hanging() {
-    let file = scratch("deadlock");
-    let mut c = config(file);
-    c.runs = 1;
-    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
-        aiosim_sim::explore(c, || async {
-            let never: aiosim::Future<()> = aiosim::Future::new();
-            never.await
-        })
-    })));
+    let message = failure_message(one_run("deadlock"), || async {
+        let never: aiosim::Future<()> = aiosim::Future::new();
+        never.await
+    });
     assert!(message.contains("deadlock"), "{message}");
 }
 
 #[test]
 fn a_spinning_body_exhausts_its_budget_and_names_the_task() {
-    let file = scratch("spin");
-    let mut c = config(file);
-    c.runs = 1;
+    let mut c = one_run("spin");
     c.budget = 1_000;
-    let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
-        aiosim_sim::explore(c, || async {
-            loop {
-                sleep(0).await?;
-            }
-        })
-    })));
+    let message = failure_message(c, || async {
+        loop {
+            sleep(0).await?;
+        }
+    });
     assert!(message.contains("budget"), "{message}");
     assert!(message.contains("Task-1"), "{message}");
 }

@@ -7,75 +7,34 @@
 //! `cargo build -p aiosim-cli --message-format=json` in this test's profile, and found
 //! through the path cargo reports.
 
+mod cli_binary;
 #[path = "explore_support.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use aiosim_sim::explore::read_failures;
+use cli_binary::aiosim_binary;
 use support::{bug_path, scratch_dir};
 
-fn aiosim() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| match option_env!("CARGO_BIN_EXE_aiosim") {
-        Some(path) => PathBuf::from(path),
-        None => build_cli(),
-    })
-}
-
-/// The cargo profile this test was built with, judged from its output directory
-/// (`target/<dir>/deps/explore_cli-<hash>`).
-fn profile_args() -> Vec<String> {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .and_then(|d| d.to_str())
-        .unwrap_or("debug");
-    match dir {
-        "debug" => Vec::new(),
-        "release" => vec!["--release".into()],
-        other => vec!["--profile".into(), other.into()],
-    }
-}
-
-fn build_cli() -> PathBuf {
-    let manifest = support::workspace().join("Cargo.toml");
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--message-format=json"])
-        .args([
-            "--package",
-            "aiosim-cli",
-            "--bin",
-            "aiosim",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .args(profile_args())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cargo can be started");
-    assert!(
-        output.status.success(),
-        "building aiosim failed: {}",
-        output.status
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "aiosim")
-        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported the aiosim executable")
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(aiosim())
+    Command::new(aiosim_binary())
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", aiosim().display()))
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", aiosim_binary().display()))
+}
+
+/// The options of the sweep both hedged-request graphs (the buggy one and the fixed one) go
+/// through: random scheduling at level 2, 2000 runs.
+const RANDOM_LEVEL_2_SWEEP: [&str; 6] = ["--policy", "random", "--level", "2", "--runs", "2000"];
+
+/// Runs `aiosim explore GRAPH OPTIONS --failures FAILURES`.
+fn explore(graph: &Path, options: &[&str], failures: &Path) -> Output {
+    let mut args = vec!["explore", s(graph)];
+    args.extend_from_slice(options);
+    args.extend(["--failures", s(failures)]);
+    run(&args)
 }
 
 fn stderr(o: &Output) -> String {
@@ -95,18 +54,7 @@ fn explore_replay_shrink_on_a_bug_graph() {
     let dir = scratch_dir("cli-bug");
     let failures = dir.join("failures.jsonl");
     let graph = bug_path("hedged_request.json");
-    let explored = run(&[
-        "explore",
-        s(&graph),
-        "--policy",
-        "random",
-        "--level",
-        "2",
-        "--runs",
-        "2000",
-        "--failures",
-        s(&failures),
-    ]);
+    let explored = explore(&graph, &RANDOM_LEVEL_2_SWEEP, &failures);
     assert_eq!(explored.status.code(), Some(1), "{}", stderr(&explored));
     assert!(
         stderr(&explored).contains("FAIL seed"),
@@ -175,18 +123,7 @@ fn explore_a_clean_graph_exits_zero() {
     )
     .expect("the scratch graph is written");
     let failures = dir.join("failures.jsonl");
-    let explored = run(&[
-        "explore",
-        s(&graph),
-        "--policy",
-        "random",
-        "--level",
-        "2",
-        "--runs",
-        "2000",
-        "--failures",
-        s(&failures),
-    ]);
+    let explored = explore(&graph, &RANDOM_LEVEL_2_SWEEP, &failures);
     assert_eq!(explored.status.code(), Some(0), "{}", stderr(&explored));
     assert!(
         stdout(&explored).contains("failures 0"),
@@ -195,18 +132,11 @@ fn explore_a_clean_graph_exits_zero() {
     );
     assert!(read_failures(&failures).expect("created, empty").is_empty());
     for policy in ["pct", "pos", "exhaustive"] {
-        let o = run(&[
-            "explore",
-            s(&graph),
-            "--policy",
-            policy,
-            "--runs",
-            "200",
-            "--jobs",
-            "1",
-            "--failures",
-            s(&failures),
-        ]);
+        let o = explore(
+            &graph,
+            &["--policy", policy, "--runs", "200", "--jobs", "1"],
+            &failures,
+        );
         assert_eq!(o.status.code(), Some(0), "{policy}: {}", stderr(&o));
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -219,18 +149,11 @@ fn sharded_cli_runs_split_the_failures() {
     let mut seeds = Vec::new();
     for shard in ["0/2", "1/2", "0/1"] {
         let failures = dir.join(format!("{}.jsonl", shard.replace('/', "-")));
-        let o = run(&[
-            "explore",
-            s(&graph),
-            "--policy",
-            "pct",
-            "--runs",
-            "100",
-            "--shard",
-            shard,
-            "--failures",
-            s(&failures),
-        ]);
+        let o = explore(
+            &graph,
+            &["--policy", "pct", "--runs", "100", "--shard", shard],
+            &failures,
+        );
         assert_eq!(o.status.code(), Some(1), "{shard}: {}", stderr(&o));
         let mut found: Vec<u64> = read_failures(&failures)
             .expect("written")
@@ -293,16 +216,7 @@ fn replay_refuses_a_changed_graph() {
     let original = std::fs::read(bug_path("deadline_watchdog.json")).expect("readable");
     std::fs::write(&graph, &original).expect("copied");
     let failures = dir.join("failures.jsonl");
-    let o = run(&[
-        "explore",
-        s(&graph),
-        "--level",
-        "1",
-        "--runs",
-        "50",
-        "--failures",
-        s(&failures),
-    ]);
+    let o = explore(&graph, &["--level", "1", "--runs", "50"], &failures);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let mut changed = original.clone();
     changed.extend_from_slice(b"\n");

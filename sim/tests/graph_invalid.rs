@@ -5,10 +5,14 @@
 //! the error must name (a JSON path, or `line L, column C`), its second line a fragment of
 //! the message that says what is wrong.
 
+#[path = "../../tests/support/example_documents.rs"]
+mod example_documents;
+
 use std::path::{Path, PathBuf};
 use std::thread;
 
 use aiosim_sim::graph::{GraphError, parse_graph};
+use example_documents::example_documents;
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid")
@@ -72,31 +76,9 @@ fn corpus_is_rejected_with_located_errors() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Every `*.json` scenario of the spec's examples and of the workspace's `tests/examples/`.
-fn examples() -> Vec<(PathBuf, Vec<u8>)> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut found = Vec::new();
-    for dir in [
-        PathBuf::from("/work/shared/spec/examples"),
-        workspace.join("tests/examples"),
-    ] {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            if path.extension().is_some_and(|ext| ext == "json") {
-                let bytes = std::fs::read(&path).expect("example is readable");
-                found.push((path, bytes));
-            }
-        }
-    }
-    found
-}
-
 #[test]
 fn truncated_examples_are_rejected() {
-    for (path, bytes) in examples() {
+    for (path, bytes) in example_documents() {
         // Everything before the closing brace of the top-level object is a strict prefix of
         // the document's value, so cutting anywhere there leaves an incomplete document.
         let end = bytes.iter().rposition(|&b| b == b'}').expect("an object");

@@ -1,9 +1,13 @@
 //! Reading and validating a document at the op limit is fast: well under 10 ms in an
 //! optimized build.
 
+#[path = "../../tests/support/graph_ops.rs"]
+mod graph_ops;
+
 use std::time::{Duration, Instant};
 
 use aiosim_sim::graph::parse_graph;
+use graph_ops::all_ops;
 
 /// A valid document with exactly 2048 ops of many kinds, spread over 64 tasks, with nested
 /// blocks, lists, values and expectations.
@@ -52,34 +56,11 @@ fn big_document() -> String {
     )
 }
 
-/// Counts the ops of a graph, nested ones included.
-fn count_ops(block: &[aiosim_sim::graph::OpNode]) -> usize {
-    use aiosim_sim::graph::Op;
-    block
-        .iter()
-        .map(|node| {
-            1 + match &node.op {
-                Op::Try {
-                    body,
-                    handlers,
-                    finally,
-                } => {
-                    count_ops(body)
-                        + handlers.iter().map(|h| count_ops(&h.body)).sum::<usize>()
-                        + finally.as_deref().map_or(0, count_ops)
-                }
-                Op::Timeout { body, .. } | Op::TaskGroup(body) => count_ops(body),
-                _ => 0,
-            }
-        })
-        .sum()
-}
-
 #[test]
 fn a_2048_op_document_is_fast() {
     let text = big_document();
     let graph = parse_graph(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    let ops: usize = graph.tasks.iter().map(|t| count_ops(&t.body)).sum();
+    let ops: usize = graph.tasks.iter().map(|t| all_ops(&t.body).len()).sum();
     assert_eq!(ops, 2048);
 
     let mut times: Vec<Duration> = (0..15)

@@ -1,51 +1,27 @@
 //! Valid documents: the spec's examples, and generated documents at every limit of
 //! graph-format 2.1–2.7, all accepted with the expected structure.
 
-use std::path::{Path, PathBuf};
+#[path = "../../tests/support/example_documents.rs"]
+mod example_documents;
+#[path = "../../tests/support/graph_ops.rs"]
+mod graph_ops;
+
 use std::sync::Arc;
 
 use aiosim_sim::graph::{
-    ExcSpec, Expectation, ExpectedOutcome, Graph, Op, OpNode, Ref, ReturnWhen, parse_graph,
+    ExcSpec, Expectation, ExpectedOutcome, Graph, Op, Ref, ReturnWhen, parse_graph,
 };
 use aiosim_sim::value::Value;
+use example_documents::example_documents;
+use graph_ops::all_ops;
 
-/// The folders that hold example scenarios: the shared spec's, and the workspace's own
-/// `tests/examples/`. Missing folders are skipped.
-fn example_dirs() -> Vec<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    [
-        PathBuf::from("/work/shared/spec/examples"),
-        workspace.join("tests/examples"),
-    ]
-    .into_iter()
-    .filter(|dir| dir.is_dir())
-    .collect()
-}
-
-/// Every `*.json` scenario of the example folders, with its bytes.
-fn examples() -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    for dir in example_dirs() {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("example folder is readable")
-            .map(|entry| entry.expect("directory entry").path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let bytes = std::fs::read(&path).expect("example is readable");
-            found.push((path, bytes));
-        }
-    }
-    found
-}
-
-/// The example named `name` from the first folder that has it, parsed.
+/// The example named `name`, parsed: from the spec's examples when they have it, else from
+/// `tests/examples/`. `None` when neither has it.
 fn example(name: &str) -> Option<Graph> {
-    example_dirs().into_iter().find_map(|dir| {
-        let bytes = std::fs::read(dir.join(format!("{name}.json"))).ok()?;
-        Some(parse_graph(&bytes).unwrap_or_else(|e| panic!("{name}: {e}")))
-    })
+    let (_, bytes) = example_documents()
+        .into_iter()
+        .find(|(path, _)| path.file_stem().is_some_and(|stem| stem == name))?;
+    Some(parse_graph(&bytes).unwrap_or_else(|e| panic!("{name}: {e}")))
 }
 
 fn parse(text: &str) -> Graph {
@@ -57,32 +33,6 @@ fn main_only(body: &str) -> String {
     format!(r#"{{"format":"aiosim-graph/1","name":"t","main":"main","tasks":{{"main":{body}}}}}"#)
 }
 
-/// Every op of a block and of its nested blocks, in document order.
-fn all_ops(block: &[OpNode]) -> Vec<&OpNode> {
-    let mut out = Vec::new();
-    for node in block {
-        out.push(node);
-        match &node.op {
-            Op::Try {
-                body,
-                handlers,
-                finally,
-            } => {
-                out.extend(all_ops(body));
-                for handler in handlers {
-                    out.extend(all_ops(&handler.body));
-                }
-                if let Some(finally) = finally {
-                    out.extend(all_ops(finally));
-                }
-            }
-            Op::Timeout { body, .. } | Op::TaskGroup(body) => out.extend(all_ops(body)),
-            _ => {}
-        }
-    }
-    out
-}
-
 fn paths(graph: &Graph, task: usize) -> Vec<&str> {
     all_ops(&graph.tasks[task].body)
         .into_iter()
@@ -92,7 +42,7 @@ fn paths(graph: &Graph, task: usize) -> Vec<&str> {
 
 #[test]
 fn every_example_is_valid() {
-    for (path, bytes) in examples() {
+    for (path, bytes) in example_documents() {
         let graph = parse_graph(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!graph.tasks.is_empty(), "{}", path.display());
         assert_eq!(&*graph.main_task().name, "main", "{}", path.display());

@@ -1,5 +1,8 @@
 //! Round trips of the canonical trace: spec examples, models built by hand, and reader checks.
 
+#[path = "../../tests/support/scenario_files.rs"]
+mod scenario_files;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -10,6 +13,7 @@ use aiosim_sim::trace::{
     Outcome, Recorder, Res, Trace, parse_event_line, parse_trace_jsonl, write_event,
 };
 use aiosim_sim::value::Value;
+use scenario_files::scenario_files;
 
 fn name(s: &str) -> Arc<str> {
     Arc::from(s)
@@ -33,26 +37,13 @@ fn std_hash<T: Hash>(x: &T) -> u64 {
     h.finish()
 }
 
-/// Every `*.trace.jsonl` in the spec examples folder and in the workspace's `tests/examples`.
+/// Every `*.trace.jsonl` of the spec's examples (when present) and of the workspace's
+/// `tests/examples`.
 fn example_traces() -> Vec<PathBuf> {
-    let dirs = [
-        PathBuf::from("/work/shared/spec/examples"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/examples"),
-    ];
-    let mut files = Vec::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("readable directory entry").path();
-            if path.to_string_lossy().ends_with(".trace.jsonl") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    scenario_files(
+        &["../shared/spec/examples", "tests/examples"],
+        ".trace.jsonl",
+    )
 }
 
 #[test]
@@ -70,7 +61,8 @@ fn every_example_line_round_trips_byte_for_byte() {
             lines += 1;
         }
     }
-    if Path::new("/work/shared/spec/examples").is_dir() {
+    let spec_examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/examples");
+    if spec_examples.is_dir() {
         assert!(
             files.len() >= 20,
             "found only {} example traces",

@@ -1,12 +1,16 @@
 //! Shared helpers of the integration tests: a recorder installed as the loop's [`Observer`]
 //! that keeps every iteration and the handles it ran, so tests can assert iteration counts
-//! and golden traces exactly (asyncio-semantics 2.10).
+//! and golden traces exactly (asyncio-semantics 2.10); a recorder of the reports that reach
+//! the loop's exception handler; and small tasks and loop drivers many tests use.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use aiosim::{EventLoop, Exception, HandleKind, Observer, RunError};
+use aiosim::{
+    ErrorReport, EventLoop, Exception, HandleKind, Observer, RunError, Task, create_task, sleep,
+    sleep_with,
+};
 
 /// One loop iteration as the observer saw it.
 #[derive(Clone, Debug)]
@@ -140,6 +144,23 @@ impl Rec {
             .map(|it| it.n)
     }
 
+    /// The iteration in which the combinator callback called `name` (CPython's name, such as
+    /// `_done_callback`) ran first.
+    pub fn first_internal(&self, name: &str) -> Option<u64> {
+        self.first_iteration(|h| matches!(h, HandleKind::Internal { name: n, .. } if *n == name))
+    }
+
+    /// The entries iteration `n` ran, in order.
+    pub fn handles_in(&self, n: u64) -> Vec<HandleKind> {
+        self.0
+            .borrow()
+            .iterations
+            .iter()
+            .find(|it| it.n == n)
+            .map(|it| it.handles.clone())
+            .unwrap_or_else(|| panic!("no iteration {n} was recorded"))
+    }
+
     /// The index of the future of task `task`.
     pub fn fut_of(&self, task: u32) -> u32 {
         self.0
@@ -159,6 +180,14 @@ impl Rec {
             .iter()
             .find(|d| d.0 == fut)
             .map(|d| d.2)
+    }
+
+    /// The iteration of the last step of `task`, which must also be the iteration its future
+    /// completed in: the `k` the latency invariants count from.
+    pub fn finished_in(&self, task: u32) -> u64 {
+        let k = *self.runs_of(task).last().expect("the task ran");
+        assert_eq!(self.done_iteration(self.fut_of(task)), Some(k));
+        k
     }
 
     /// Tasks for which a cancel was requested, in request order.
@@ -217,9 +246,7 @@ where
     T: Clone + 'static,
     F: std::future::Future<Output = Result<T, Exception>> + 'static,
 {
-    let event_loop = EventLoop::new();
-    let rec = Rec::install(&event_loop);
-    let out = event_loop.run_until_complete(main);
+    let (out, rec, event_loop) = run_loop(main);
     if !matches!(
         out,
         Err(RunError::Deadlock(_) | RunError::BudgetExhausted(_))
@@ -241,9 +268,33 @@ where
     (out, rec, event_loop)
 }
 
+/// Runs exactly one loop iteration (`loop.stop(); loop.run_forever()`).
+pub fn run_one(l: &EventLoop) {
+    l.stop();
+    l.run_forever().unwrap();
+}
+
+/// A task that sleeps `d` ticks, then returns `v`.
+pub fn sleeper(d: u64, v: i32) -> Task<i32> {
+    create_task(sleep_with(d, v))
+}
+
+/// A task that sleeps `d` ticks, then raises `e`.
+pub fn failing(d: u64, e: Exception) -> Task<i32> {
+    create_task(async move {
+        sleep(d).await?;
+        Err(e)
+    })
+}
+
 /// A user exception `name(msg)`.
 pub fn exc(name: &str) -> Exception {
     Exception::custom(name, Some(name))
+}
+
+/// The message of an exception, as an owned string.
+pub fn msg_of(e: &Exception) -> Option<String> {
+    e.msg().map(|m| m.to_string())
 }
 
 /// The exception of a run that raised.
@@ -264,5 +315,29 @@ impl Events {
     }
     pub fn get(&self) -> Vec<String> {
         self.0.borrow().clone()
+    }
+}
+
+/// The reports that reached a loop's exception handler, in order.
+#[derive(Clone, Default)]
+pub struct ErrorReports(Rc<RefCell<Vec<ErrorReport>>>);
+
+impl ErrorReports {
+    /// Installs an exception handler on `event_loop` that keeps every report it gets.
+    pub fn install(event_loop: &EventLoop) -> ErrorReports {
+        let reports = ErrorReports::default();
+        let kept = reports.clone();
+        event_loop.set_exception_handler(move |r| kept.0.borrow_mut().push(r.clone()));
+        reports
+    }
+
+    /// Every report so far.
+    pub fn all(&self) -> Vec<ErrorReport> {
+        self.0.borrow().clone()
+    }
+
+    /// The message of every report so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.0.borrow().iter().map(|r| r.message.clone()).collect()
     }
 }

@@ -3,13 +3,16 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use std::path::{Path, PathBuf};
+#[path = "../../../tests/support/example_graphs.rs"]
+mod example_graphs;
+
 use std::sync::Arc;
 
 use aiosim::Level;
 use aiosim_sim::graph::{Graph, parse_graph};
 use aiosim_sim::interp::{RunEnd, RunOptions, RunReport, run_graph};
 use aiosim_sim::policy::{DecisionLogHandle, Schedule, scheduler_for};
+use example_graphs::example_and_reference_graphs;
 
 /// The exploring levels.
 pub const LEVELS: [Level; 3] = [Level::Ties, Level::Interleave, Level::Timing];
@@ -19,22 +22,13 @@ const ITERATION_BUDGET: u64 = 100_000;
 
 /// Every `*.json` scenario of `tests/examples/` and `tests/reference/cases/`, by file name.
 pub fn example_graphs() -> Vec<(String, Arc<Graph>)> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut found = Vec::new();
-    for dir in ["tests/examples", "tests/reference/cases"] {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(workspace.join(dir))
-            .expect("example folder is readable")
-            .map(|entry| entry.expect("directory entry").path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let bytes = std::fs::read(&path).expect("example is readable");
-            let graph = parse_graph(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let found: Vec<(String, Arc<Graph>)> = example_and_reference_graphs()
+        .into_iter()
+        .map(|(path, graph)| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            found.push((name, Arc::new(graph)));
-        }
-    }
+            (name, graph)
+        })
+        .collect();
     assert!(found.len() >= 20, "the example scenarios are there");
     found
 }
