@@ -2,8 +2,8 @@
 //! test (`tests/*.rs`, in a test name such as `gather_3_...` or a comment such as
 //! `// GATHER-3`) or listed, with the reason, in the table of `tests/README.md`.
 //!
-//! The IDs come from the semantics catalogue when it is present (`/work/shared/docs/
-//! asyncio-semantics.md`, or the file named by `AIOSIM_SEMANTICS_DOC`), else from the copy
+//! The IDs come from the semantics catalogue when it is present (`../shared/docs/
+//! asyncio-semantics.md` beside the checkout, or the file named by `AIOSIM_SEMANTICS_DOC`), else from the copy
 //! kept in `tests/data/invariant_ids.txt`. When the catalogue is present the copy must list
 //! exactly its IDs, so it cannot go stale.
 
@@ -16,7 +16,8 @@ const AREAS: [&str; 12] = [
     "RUN",
 ];
 
-const DEFAULT_DOC: &str = "/work/shared/docs/asyncio-semantics.md";
+/// The catalogue's place relative to the repository root: in the folder beside the checkout.
+const DEFAULT_DOC: &str = "../shared/docs/asyncio-semantics.md";
 
 fn tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
@@ -112,7 +113,10 @@ fn ids_listed_in_readme() -> BTreeSet<String> {
 fn catalogue_ids() -> BTreeSet<String> {
     let copy_path = tests_dir().join("data/invariant_ids.txt");
     let copy = std::fs::read_to_string(&copy_path).map(|t| ids_in_copy(&t));
-    let doc_path = std::env::var("AIOSIM_SEMANTICS_DOC").unwrap_or_else(|_| DEFAULT_DOC.into());
+    let doc_path = std::env::var("AIOSIM_SEMANTICS_DOC").unwrap_or_else(|_| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        root.join(DEFAULT_DOC).display().to_string()
+    });
     match std::fs::read_to_string(&doc_path) {
         Ok(doc) => {
             let ids = ids_in_catalogue(&doc);

@@ -3,8 +3,8 @@
 //! and where it is tested instead; and the table of `properties/README.md` says the same as
 //! the code.
 //!
-//! The IDs come from the semantics catalogue (`/work/shared/docs/asyncio-semantics.md`, or the
-//! file named by `AIOSIM_SEMANTICS_DOC`) when it is present, else from the copy kept in
+//! The IDs come from the semantics catalogue (`../shared/docs/asyncio-semantics.md` beside the
+//! checkout, or the file named by `AIOSIM_SEMANTICS_DOC`) when it is present, else from the copy kept in
 //! `tests/data/invariant_ids.txt` at the workspace root. Either way they must be the IDs of
 //! [`catalogue::IDS`], so the crate's list cannot go stale.
 
@@ -13,7 +13,8 @@ use std::path::Path;
 
 use aiosim_properties::catalogue::{self, AREAS, IDS, Judgement};
 
-const DEFAULT_DOC: &str = "/work/shared/docs/asyncio-semantics.md";
+/// The catalogue's place relative to the repository root: in the folder beside the checkout.
+const DEFAULT_DOC: &str = "../shared/docs/asyncio-semantics.md";
 
 /// `AREA-n` if `s` is one of [`AREAS`], `-`, and digits.
 fn parse_id(s: &str) -> Option<String> {
@@ -42,7 +43,10 @@ fn ids_in_copy(text: &str) -> BTreeSet<String> {
 
 /// The catalogue's IDs, and where they were read.
 fn catalogue_ids() -> (BTreeSet<String>, String) {
-    let doc = std::env::var("AIOSIM_SEMANTICS_DOC").unwrap_or_else(|_| DEFAULT_DOC.to_owned());
+    let doc = std::env::var("AIOSIM_SEMANTICS_DOC").unwrap_or_else(|_| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        root.join(DEFAULT_DOC).display().to_string()
+    });
     if let Ok(text) = std::fs::read_to_string(&doc) {
         let ids = ids_in_catalogue(&text);
         assert!(!ids.is_empty(), "{doc} defines no invariant ID");
