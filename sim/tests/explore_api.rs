@@ -30,9 +30,9 @@ async fn racy_body() -> Result<(), Exception> {
 
 fn config(regressions: PathBuf) -> Config {
     let mut c = Config::default();
-    c.policy = PolicyKind::Random;
-    c.level = Level::Interleave;
-    c.runs = 200;
+    c.schedules.policy = PolicyKind::Random;
+    c.schedules.level = Level::Interleave;
+    c.schedules.runs = 200;
     c.regressions = Some(regressions);
     c
 }
@@ -85,7 +85,7 @@ fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
     // The next call replays the recorded schedule first and fails on it at once, even with
     // no runs of its own.
     let mut replay_only = config(file.clone());
-    replay_only.runs = 0;
+    replay_only.schedules.runs = 0;
     let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
         aiosim_sim::explore(replay_only, racy_body)
     })));
@@ -96,7 +96,7 @@ fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
 fn fifo_never_finds_the_race() {
     let file = scratch("fifo");
     let mut c = config(file.clone());
-    c.policy = PolicyKind::Fifo;
+    c.schedules.policy = PolicyKind::Fifo;
     aiosim_sim::explore(c, racy_body);
     assert!(!file.exists());
 }
@@ -105,7 +105,7 @@ fn fifo_never_finds_the_race() {
 fn an_error_returned_by_the_body_fails_the_run() {
     let file = scratch("error");
     let mut c = config(file);
-    c.runs = 1;
+    c.schedules.runs = 1;
     let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
         aiosim_sim::explore(c, || async { Err(Exception::custom("Boom", Some("no"))) })
     })));
@@ -116,7 +116,7 @@ fn an_error_returned_by_the_body_fails_the_run() {
 fn a_deadlocked_body_fails_the_run_instead_of_hanging() {
     let file = scratch("deadlock");
     let mut c = config(file);
-    c.runs = 1;
+    c.schedules.runs = 1;
     let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
         aiosim_sim::explore(c, || async {
             let never: aiosim::Future<()> = aiosim::Future::new();
@@ -130,7 +130,7 @@ fn a_deadlocked_body_fails_the_run_instead_of_hanging() {
 fn a_spinning_body_exhausts_its_budget_and_names_the_task() {
     let file = scratch("spin");
     let mut c = config(file);
-    c.runs = 1;
+    c.schedules.runs = 1;
     c.budget = 1_000;
     let message = panic_message(catch_unwind(AssertUnwindSafe(|| {
         aiosim_sim::explore(c, || async {
