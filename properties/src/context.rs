@@ -269,34 +269,36 @@ pub const INJECTED: &str = aiosim_sim::policy::INJECTED_MESSAGE;
 /// Whether `out` is the `ScenarioError` of a reference to `name` that did not resolve
 /// (graph-format 4.5).
 pub fn unresolved(out: &Outcome, name: &str) -> bool {
-    match out {
-        Outcome::Err {
-            ty,
-            msg,
-            excs: None,
-        } if &**ty == "ScenarioError" => {
-            msg.strip_prefix("not spawned: ")
-                .or_else(|| msg.strip_prefix("not created: "))
-                == Some(name)
-        }
-        _ => false,
-    }
+    scenario_error_message(out).is_some_and(|msg| {
+        msg.strip_prefix("not spawned: ")
+            .or_else(|| msg.strip_prefix("not created: "))
+            == Some(name)
+    })
 }
 
 /// Whether `out` is any name-resolution `ScenarioError` (graph-format 4.5).
 pub fn name_error(out: &Outcome) -> bool {
+    scenario_error_message(out).is_some_and(|msg| {
+        [
+            "not spawned: ",
+            "not created: ",
+            "already spawned: ",
+            "already created: ",
+        ]
+        .iter()
+        .any(|prefix| msg.starts_with(prefix))
+    })
+}
+
+/// The message of `out` when it is a `ScenarioError` (one that groups no exceptions).
+fn scenario_error_message(out: &Outcome) -> Option<&str> {
     match out {
         Outcome::Err {
             ty,
             msg,
             excs: None,
-        } if &**ty == "ScenarioError" => {
-            msg.starts_with("not spawned: ")
-                || msg.starts_with("not created: ")
-                || msg.starts_with("already spawned: ")
-                || msg.starts_with("already created: ")
-        }
-        _ => false,
+        } if &**ty == "ScenarioError" => Some(msg),
+        _ => None,
     }
 }
 
@@ -341,6 +343,15 @@ pub fn show_msg(msg: &Option<Arc<str>>) -> String {
 // ---------------------------------------------------------------------------------------------
 // Oracles as functions.
 
+/// A judging function, by what it looks at.
+#[derive(Clone, Copy)]
+pub(crate) enum Judge {
+    /// The run and its [`RunModel`].
+    Run(fn(&Judged<'_>) -> Vec<Finding>),
+    /// The combinator oracles' model of the run.
+    Combinators(fn(&CombinatorModel<'_>) -> Vec<Finding>),
+}
+
 /// An oracle given by a judging function.
 pub(crate) struct FnOracle {
     /// The invariant ID.
@@ -348,7 +359,7 @@ pub(crate) struct FnOracle {
     /// Whether it runs only on runs in CPython's order.
     pub faithful_only: bool,
     /// The judge.
-    pub judge: fn(&Judged<'_>) -> Vec<Finding>,
+    pub judge: Judge,
 }
 
 impl Oracle for FnOracle {
@@ -361,11 +372,14 @@ impl Oracle for FnOracle {
     }
 
     fn judge(&self, run: &Judged<'_>) -> Vec<Finding> {
-        (self.judge)(run)
+        match self.judge {
+            Judge::Run(judge) => judge(run),
+            Judge::Combinators(judge) => judge(run.combinators()),
+        }
     }
 }
 
-/// A boxed [`FnOracle`].
+/// A boxed [`FnOracle`] that judges the run.
 pub(crate) fn oracle(
     id: &'static str,
     faithful_only: bool,
@@ -374,7 +388,20 @@ pub(crate) fn oracle(
     Box::new(FnOracle {
         id,
         faithful_only,
-        judge,
+        judge: Judge::Run(judge),
+    })
+}
+
+/// A boxed [`FnOracle`] that judges the combinator oracles' model of the run.
+pub(crate) fn combinator_oracle(
+    id: &'static str,
+    faithful_only: bool,
+    judge: fn(&CombinatorModel<'_>) -> Vec<Finding>,
+) -> Box<dyn Oracle> {
+    Box::new(FnOracle {
+        id,
+        faithful_only,
+        judge: Judge::Combinators(judge),
     })
 }
 
@@ -464,6 +491,21 @@ pub struct NameInfo {
     pub own_cancellers: bool,
     /// A `wait_for` with timeout 0 names it (and cancels it if it is not done).
     pub zero_wait_for: bool,
+}
+
+/// An `op` event with the scenario op it ended.
+#[derive(Clone, Copy, Debug)]
+pub struct OpEvent<'a> {
+    /// The event's index in the trace.
+    pub event: usize,
+    /// The task that ran the op.
+    pub task: &'a Arc<str>,
+    /// The op's path.
+    pub at: &'a Arc<str>,
+    /// What the op gave.
+    pub out: &'a Outcome,
+    /// The op.
+    pub info: &'a OpInfo,
 }
 
 /// An op that ran.
@@ -608,6 +650,13 @@ impl ObjectModel {
         self.observations.iter().find(|o| {
             o.pos >= pos && o.allowed == States::PENDING && (skip.is_none() || o.event != skip)
         })
+    }
+
+    /// The first statement after `pos` that rules out every state of `states`.
+    pub fn contradicted_after(&self, pos: u64, states: States) -> Option<&Observation> {
+        self.observations
+            .iter()
+            .find(|o| o.pos > pos && !o.allowed.meets(states))
     }
 
     /// Whether it is done at `pos`: exact for tasks (from the `end` event), for futures
@@ -868,6 +917,50 @@ impl RunModel {
                 _ => None,
             }
         })
+    }
+
+    /// The `await` ops that ran on a future that an op of the scenario completed, with the
+    /// future and its completion.
+    pub fn awaits_of_completed_futures(
+        &self,
+    ) -> impl Iterator<Item = (&OpExec, &ObjectModel, &Completion)> {
+        self.awaits().filter_map(|(x, _, target)| {
+            let future = self.object(target).filter(|o| !o.is_task)?;
+            Some((x, future, future.completion.as_ref()?))
+        })
+    }
+
+    /// The `sleep` ops that ran, with their delays.
+    pub fn sleeps(&self) -> impl Iterator<Item = (&OpExec, u64)> {
+        self.execs
+            .iter()
+            .filter_map(|x| match self.op(&x.task, &x.at)?.op {
+                Op::Sleep(n) => Some((x, n)),
+                _ => None,
+            })
+    }
+
+    /// The `op` events of `events` from index `first` on whose op is in the scenario, each
+    /// with that op, in trace order.
+    pub fn op_events<'a>(
+        &'a self,
+        events: &'a [Event],
+        first: usize,
+    ) -> impl Iterator<Item = OpEvent<'a>> {
+        events
+            .iter()
+            .enumerate()
+            .skip(first)
+            .filter_map(|(event, e)| match e {
+                Event::Op { task, at, out, .. } => Some(OpEvent {
+                    event,
+                    task,
+                    at,
+                    out,
+                    info: self.ops.get(&(task.clone(), at.clone()))?,
+                }),
+                _ => None,
+            })
     }
 
     fn build(graph: &Graph, report: &RunReport, index: &TraceIndex) -> RunModel {
@@ -1266,42 +1359,39 @@ impl RunModel {
             o.observations.sort_by_key(|ob| ob.pos);
         }
         // Cancel ops, in order.
-        for (i, e) in events.iter().enumerate() {
-            if let Event::Op { task, at, out, .. } = e
-                && let Some(info) = self.ops.get(&(task.clone(), at.clone()))
-                && let Op::Cancel { target, msg } = &info.op
-            {
-                let accepted = if is_bool(out, true) {
+        let mut cancels = Vec::new();
+        for oe in self.op_events(events, 0) {
+            if let Op::Cancel { target, msg } = &oe.info.op {
+                let accepted = if is_bool(oe.out, true) {
                     Some(true)
-                } else if is_bool(out, false) {
+                } else if is_bool(oe.out, false) {
                     Some(false)
                 } else {
                     None
                 };
-                self.cancels.push(CancelOp {
-                    by: task.clone(),
+                cancels.push(CancelOp {
+                    by: oe.task.clone(),
                     target: target.name().clone(),
                     msg: msg.clone(),
-                    event: i,
+                    event: oe.event,
                     accepted,
                 });
             }
         }
+        self.cancels = cancels;
         self.objects = objects;
     }
 
     fn collect_registrations(&mut self, events: &[Event]) {
         let mut regs = Vec::new();
-        for (i, e) in events.iter().enumerate() {
-            if let Event::Op { task, at, out, .. } = e
-                && matches!(out, Outcome::Ok(_))
-                && let Some(info) = self.ops.get(&(task.clone(), at.clone()))
-                && let Op::AddDoneCallback { target, label } = &info.op
+        for oe in self.op_events(events, 0) {
+            if matches!(oe.out, Outcome::Ok(_))
+                && let Op::AddDoneCallback { target, label } = &oe.info.op
             {
                 regs.push(Registration {
                     of: target.name().clone(),
                     label: label.clone(),
-                    event: i,
+                    event: oe.event,
                     ran: None,
                 });
             }
@@ -1325,12 +1415,11 @@ impl RunModel {
         let iter_of = |i: usize| report.event_iterations.get(i).copied().unwrap_or(0);
         let mut queued = Vec::new();
         // First steps.
-        for (i, e) in events.iter().enumerate() {
-            if let Event::Op { task, at, out, .. } = e
-                && matches!(out, Outcome::Ok(_))
-                && let Some(info) = self.ops.get(&(task.clone(), at.clone()))
-                && let Op::Spawn(t) = &info.op
+        for oe in self.op_events(events, 0) {
+            if matches!(oe.out, Outcome::Ok(_))
+                && let Op::Spawn(t) = &oe.info.op
             {
+                let i = oe.event;
                 queued.push(Queued {
                     kind: QueuedKind::FirstStep(t.name.clone()),
                     iteration: iter_of(i),

@@ -30,9 +30,9 @@ async fn racy_body() -> Result<(), Exception> {
 
 fn config(regressions: PathBuf) -> Config {
     let mut c = Config::default();
-    c.policy = PolicyKind::Random;
-    c.level = Level::Interleave;
-    c.runs = 200;
+    c.schedules.policy = PolicyKind::Random;
+    c.schedules.level = Level::Interleave;
+    c.schedules.runs = 200;
     c.regressions = Some(regressions);
     c
 }
@@ -47,7 +47,7 @@ fn scratch(name: &str) -> PathBuf {
 /// A configuration for exactly one run, recording regressions in a fresh scratch file.
 fn one_run(name: &str) -> Config {
     let mut c = config(scratch(name));
-    c.runs = 1;
+    c.schedules.runs = 1;
     c
 }
 
@@ -96,7 +96,7 @@ fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
     // The next call replays the recorded schedule first and fails on it at once, even with
     // no runs of its own.
     let mut replay_only = config(file.clone());
-    replay_only.runs = 0;
+    replay_only.schedules.runs = 0;
     let message = failure_message(replay_only, racy_body);
     assert!(message.contains("recorded in"), "{message}");
 }
@@ -105,7 +105,7 @@ fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
 fn fifo_never_finds_the_race() {
     let file = scratch("fifo");
     let mut c = config(file.clone());
-    c.policy = PolicyKind::Fifo;
+    c.schedules.policy = PolicyKind::Fifo;
     aiosim_sim::explore(c, racy_body);
     assert!(!file.exists());
 }

@@ -61,7 +61,7 @@ fn runs_to_first_failure_table() {
                     start * 1_000_000,
                     LIMIT,
                 );
-                sweep.depth = depth;
+                sweep.schedules.depth = depth;
                 match runs_to_first_failure(&explorer, &sweep, steps, LIMIT) {
                     Some((n, _)) => found.push(n as f64),
                     None => missed += 1,

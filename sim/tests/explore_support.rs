@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aiosim::Level;
-use aiosim_sim::explore::{Explorer, RunResult, Shard, SweepConfig, SweepOutcome, sweep};
+use aiosim_sim::explore::{
+    Explorer, RunResult, Schedules, Shard, SweepConfig, SweepOutcome, sweep,
+};
 use aiosim_sim::graph::{Graph, parse_graph};
 use aiosim_sim::policy::{PolicyKind, Schedule};
 
@@ -115,12 +117,14 @@ pub fn config(
     runs: u64,
 ) -> SweepConfig {
     SweepConfig {
-        policy,
-        runs,
-        seed,
-        level,
-        depth: 3,
-        inject_cancels,
+        schedules: Schedules {
+            policy,
+            runs,
+            seed,
+            level,
+            depth: 3,
+            inject_cancels,
+        },
         jobs: 1,
         shard: Shard::ALL,
     }
@@ -152,7 +156,8 @@ pub fn runs_to_first_failure(
     limit: u64,
 ) -> Option<(u64, RunResult)> {
     (0..limit).find_map(|k| {
-        let result = explorer.run(&config.schedule(config.seed.wrapping_add(k), steps_hint));
+        let result =
+            explorer.run(&config.schedule(config.schedules.seed.wrapping_add(k), steps_hint));
         (!result.passed()).then_some((k + 1, result))
     })
 }

@@ -101,45 +101,58 @@ pub enum Kind {
     AddDoneCallback,
 }
 
-/// The kind table: cancellation, shielding, timeouts, task groups and handlers weigh most.
-pub const KINDS: [Kind; 33] = {
+/// How many entries each kind has in [`KINDS`], in table order: cancellation, shielding,
+/// timeouts, task groups and handlers weigh most.
+const WEIGHTS: [(Kind, usize); 22] = {
     use Kind::*;
     [
-        Sleep,
-        Sleep,
-        Await,
-        WaitFor,
-        WaitFor,
-        Shield,
-        Shield,
-        Gather,
-        Gather,
-        Cancel,
-        Cancel,
-        Cancel,
-        Try,
-        Try,
-        Try,
-        Timeout,
-        Timeout,
-        TaskGroup,
-        TaskGroup,
-        Spawn,
-        Future,
-        SetResult,
-        SetException,
-        Raise,
-        Raise,
-        Return,
-        Wait,
-        AsCompleted,
-        Uncancel,
-        Cancelling,
-        Done,
-        Cancelled,
-        AddDoneCallback,
+        (Sleep, 2),
+        (Await, 1),
+        (WaitFor, 2),
+        (Shield, 2),
+        (Gather, 2),
+        (Cancel, 3),
+        (Try, 3),
+        (Timeout, 2),
+        (TaskGroup, 2),
+        (Spawn, 1),
+        (Future, 1),
+        (SetResult, 1),
+        (SetException, 1),
+        (Raise, 2),
+        (Return, 1),
+        (Wait, 1),
+        (AsCompleted, 1),
+        (Uncancel, 1),
+        (Cancelling, 1),
+        (Done, 1),
+        (Cancelled, 1),
+        (AddDoneCallback, 1),
     ]
 };
+
+/// The kind table: each kind of [`WEIGHTS`] repeated as often as its weight, in order.
+pub const KINDS: [Kind; 33] = repeat_by_weight(&WEIGHTS);
+
+/// The table in which each kind of `weights` stands `weight` times in a row, in order; the
+/// weights must add up to `N`.
+const fn repeat_by_weight<const N: usize>(weights: &[(Kind, usize)]) -> [Kind; N] {
+    let mut table = [Kind::Sleep; N];
+    let mut filled = 0;
+    let mut k = 0;
+    while k < weights.len() {
+        let (kind, weight) = weights[k];
+        let mut copy = 0;
+        while copy < weight {
+            table[filled] = kind;
+            filled += 1;
+            copy += 1;
+        }
+        k += 1;
+    }
+    assert!(filled == N, "the weights must add up to the table's length");
+    table
+}
 
 /// Decodes a scenario document from the front of `r`.
 pub fn decode_graph(r: &mut Bytes<'_>) -> J {

@@ -127,8 +127,9 @@ fn write_compact(out: &mut String, value: &J) {
     }
 }
 
-/// A JSON string: `"` and `\` escaped, control characters as `\u00xx`, everything else raw.
-fn write_str(out: &mut String, s: &str) {
+/// Appends a JSON string literal: `"` and `\` escaped, `\n`, `\t` and `\r` as such, other
+/// control characters as `\u00xx`, everything else raw.
+pub(crate) fn write_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -8,7 +8,8 @@ use aiosim_sim::graph::{Op, Ref};
 use aiosim_sim::trace::{Event, Outcome};
 
 use super::gather::distinct;
-use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Pos, Retrieval, Rule, before};
+use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Pos, Retrieval, before};
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -21,11 +22,11 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[(
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("ASC-1", false, asc_1),
-        Rule::boxed("ASC-2", true, asc_2),
-        Rule::boxed("ASC-3", false, asc_3),
-        Rule::boxed("ASC-4", false, asc_4),
-        Rule::boxed("ASC-5", false, asc_5),
+        combinator_oracle("ASC-1", false, asc_1),
+        combinator_oracle("ASC-2", true, asc_2),
+        combinator_oracle("ASC-3", false, asc_3),
+        combinator_oracle("ASC-4", false, asc_4),
+        combinator_oracle("ASC-5", false, asc_5),
     ]
 }
 

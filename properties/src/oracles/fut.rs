@@ -216,14 +216,8 @@ pub(crate) fn show(o: Option<&Outcome>) -> String {
 fn fut_3(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for (i, e) in j.events().iter().enumerate() {
-        let Event::Op {
-            task, at, out: res, ..
-        } = e
-        else {
-            continue;
-        };
-        let Some(info) = m.op(task, at) else { continue };
+    for oe in m.op_events(j.events(), 0) {
+        let (i, res, info) = (oe.event, oe.out, oe.info);
         let (Op::SetResult { future, .. } | Op::SetException { future, .. }) = &info.op else {
             continue;
         };
@@ -288,11 +282,7 @@ fn fut_3(j: &Judged<'_>) -> Vec<Finding> {
 fn fut_4(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for (x, _, target) in m.awaits() {
-        let Some(o) = m.object(target).filter(|o| !o.is_task) else {
-            continue;
-        };
-        let Some(c) = &o.completion else { continue };
+    for (x, o, c) in m.awaits_of_completed_futures() {
         if matches!(c.by, CompletedBy::Cancel(_)) {
             continue;
         }
@@ -349,11 +339,7 @@ fn fut_5(j: &Judged<'_>) -> Vec<Finding> {
                         ),
                     ));
                 }
-                let later = o
-                    .observations
-                    .iter()
-                    .find(|ob| ob.pos > after(c.event) && !ob.allowed.meets(States::CANCELLED));
-                if let Some(ob) = later {
+                if let Some(ob) = o.contradicted_after(after(c.event), States::CANCELLED) {
                     out.push(finding(
                         [c.event].into_iter().chain(obs_events(ob)),
                         format!(
@@ -524,11 +510,7 @@ fn fut_8(j: &Judged<'_>) -> Vec<Finding> {
 fn fut_10(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for (x, _, target) in m.awaits() {
-        let Some(o) = m.object(target).filter(|o| !o.is_task) else {
-            continue;
-        };
-        let Some(c) = &o.completion else { continue };
+    for (x, o, c) in m.awaits_of_completed_futures() {
         let CompletedBy::Cancel(msg) = &c.by else {
             continue;
         };

@@ -15,9 +15,10 @@ use aiosim::State;
 use aiosim_sim::graph::{Op, Ref};
 use aiosim_sim::trace::Outcome;
 
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
-use model::{Expect, Model, ObjOut, OpRun, Retrieval, Rule, after, before};
+use model::{Expect, Model, ObjOut, OpRun, Retrieval, after, before};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
 pub const NOT_JUDGED: &[(&str, &str)] = &[(
@@ -30,18 +31,18 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[(
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("GATHER-1", false, gather_1),
-        Rule::boxed("GATHER-3", false, gather_3),
-        Rule::boxed("GATHER-4", false, gather_4),
-        Rule::boxed("GATHER-5", false, gather_5),
-        Rule::boxed("GATHER-6", false, gather_6),
-        Rule::boxed("GATHER-7", false, gather_7),
-        Rule::boxed("GATHER-8", false, gather_8),
-        Rule::boxed("GATHER-9", false, gather_9),
-        Rule::boxed("GATHER-10", false, gather_10),
-        Rule::boxed("GATHER-11", false, gather_11),
-        Rule::boxed("GATHER-12", false, gather_12),
-        Rule::boxed("GATHER-13", false, gather_13),
+        combinator_oracle("GATHER-1", false, gather_1),
+        combinator_oracle("GATHER-3", false, gather_3),
+        combinator_oracle("GATHER-4", false, gather_4),
+        combinator_oracle("GATHER-5", false, gather_5),
+        combinator_oracle("GATHER-6", false, gather_6),
+        combinator_oracle("GATHER-7", false, gather_7),
+        combinator_oracle("GATHER-8", false, gather_8),
+        combinator_oracle("GATHER-9", false, gather_9),
+        combinator_oracle("GATHER-10", false, gather_10),
+        combinator_oracle("GATHER-11", false, gather_11),
+        combinator_oracle("GATHER-12", false, gather_12),
+        combinator_oracle("GATHER-13", false, gather_13),
     ]
 }
 
@@ -810,62 +811,16 @@ pub(crate) mod model {
     use std::sync::Arc;
 
     use aiosim::{Level, State};
-    use aiosim_sim::graph::{Block, ExcSpec, Graph, Op, OpNode, Ref};
+    use aiosim_sim::graph::{Block, Graph, Op, OpNode, Ref};
     use aiosim_sim::interp::RunReport;
     use aiosim_sim::trace::{Event, Outcome, Res};
     use aiosim_sim::value::Value;
 
-    use crate::context::Judged;
-    use crate::oracle::{Finding, Oracle};
+    use crate::context::exc_outcome;
+    pub(crate) use crate::context::{after, before};
 
     /// A position in the event stream: `2i` is just before event `i`, `2i + 1` just after it.
     pub(crate) type Pos = u64;
-
-    /// The position just before event `i`.
-    pub(crate) fn before(i: usize) -> Pos {
-        2 * i as u64
-    }
-
-    /// The position just after event `i`.
-    pub(crate) fn after(i: usize) -> Pos {
-        2 * i as u64 + 1
-    }
-
-    /// An oracle given by a function over the model.
-    pub(crate) struct Rule {
-        id: &'static str,
-        faithful: bool,
-        judge: fn(&Model<'_>) -> Vec<Finding>,
-    }
-
-    impl Rule {
-        /// A boxed oracle.
-        pub(crate) fn boxed(
-            id: &'static str,
-            faithful: bool,
-            judge: fn(&Model<'_>) -> Vec<Finding>,
-        ) -> Box<dyn Oracle> {
-            Box::new(Rule {
-                id,
-                faithful,
-                judge,
-            })
-        }
-    }
-
-    impl Oracle for Rule {
-        fn id(&self) -> &'static str {
-            self.id
-        }
-
-        fn faithful_only(&self) -> bool {
-            self.faithful
-        }
-
-        fn judge(&self, run: &Judged<'_>) -> Vec<Finding> {
-            (self.judge)(run.combinators())
-        }
-    }
 
     /// One execution of an op: where it started and ended.
     #[derive(Debug)]
@@ -1119,18 +1074,6 @@ pub(crate) mod model {
                 Op::Timeout { body, .. } | Op::TaskGroup(body) => collect_nodes(task, body, out),
                 _ => {}
             }
-        }
-    }
-
-    /// The outcome `make(EXC)` renders as.
-    pub(crate) fn exc_outcome(spec: &ExcSpec) -> Outcome {
-        if &*spec.ty == "CancelledError" {
-            Outcome::Cancelled(spec.msg.clone())
-        } else {
-            Outcome::err(
-                spec.ty.clone(),
-                spec.msg.clone().unwrap_or_else(|| Arc::from("")),
-            )
         }
     }
 

@@ -4,7 +4,8 @@ use aiosim::{Level, State};
 use aiosim_sim::graph::{Op, Ref};
 use aiosim_sim::trace::Outcome;
 
-use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Retrieval, Rule, after, before};
+use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Retrieval, after, before};
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -17,11 +18,11 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[(
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("SHIELD-1", false, shield_1),
-        Rule::boxed("SHIELD-2", false, shield_2),
-        Rule::boxed("SHIELD-3", false, shield_3),
-        Rule::boxed("SHIELD-4", false, shield_4),
-        Rule::boxed("SHIELD-6", false, shield_6),
+        combinator_oracle("SHIELD-1", false, shield_1),
+        combinator_oracle("SHIELD-2", false, shield_2),
+        combinator_oracle("SHIELD-3", false, shield_3),
+        combinator_oracle("SHIELD-4", false, shield_4),
+        combinator_oracle("SHIELD-6", false, shield_6),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Oracles of `asyncio.sleep` (SLEEP-*).
 
 use aiosim_sim::graph::Op;
-use aiosim_sim::trace::{Event, Outcome, Res};
+use aiosim_sim::trace::{Outcome, Res};
 use aiosim_sim::value::Value;
 
 use super::fut::{out_of, show};
@@ -33,18 +33,12 @@ fn sleep_1(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let events = j.events();
     let mut out = Vec::new();
-    for x in &m.execs {
-        let Some(Op::Sleep(n)) = m.op(&x.task, &x.at).map(|i| &i.op) else {
-            continue;
-        };
-        if *n == 0 {
-            continue;
-        }
+    for (x, n) in m.sleeps().filter(|&(_, n)| n > 0) {
         let Some(e) = x.event else { continue };
         if !matches!(out_of(j, e), Some(Outcome::Ok(_))) {
             continue;
         }
-        let deadline = x.start_t.saturating_add(*n);
+        let deadline = x.start_t.saturating_add(n);
         let t = events[e].t();
         if t < deadline {
             out.push(finding(
@@ -100,10 +94,7 @@ fn sleep_1(j: &Judged<'_>) -> Vec<Finding> {
 fn sleep_2(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for x in &m.execs {
-        let Some(Op::Sleep(0)) = m.op(&x.task, &x.at).map(|i| &i.op) else {
-            continue;
-        };
+    for (x, _) in m.sleeps().filter(|&(_, n)| n == 0) {
         let k = x.start_iteration;
         match x.event {
             Some(e) if j.iteration(e) != k + 1 => out.push(finding(
@@ -138,17 +129,9 @@ fn sleep_2(j: &Judged<'_>) -> Vec<Finding> {
 fn sleep_3(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for (i, e) in j.events().iter().enumerate() {
-        let Event::Op {
-            task, at, out: res, ..
-        } = e
-        else {
-            continue;
-        };
-        if !m
-            .op(task, at)
-            .is_some_and(|info| matches!(info.op, Op::Sleep(_)))
-        {
+    for oe in m.op_events(j.events(), 0) {
+        let (i, task, at, res) = (oe.event, oe.task, oe.at, oe.out);
+        if !matches!(oe.info.op, Op::Sleep(_)) {
             continue;
         }
         let fine = matches!(
@@ -173,13 +156,7 @@ fn sleep_3(j: &Judged<'_>) -> Vec<Finding> {
 fn sleep_4(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for x in &m.execs {
-        let Some(Op::Sleep(n)) = m.op(&x.task, &x.at).map(|i| &i.op) else {
-            continue;
-        };
-        if *n == 0 {
-            continue;
-        }
+    for (x, n) in m.sleeps().filter(|&(_, n)| n > 0) {
         let Some(gap) = x.gap else { continue };
         let until = x.event.unwrap_or(usize::MAX);
         let Some(d) = m

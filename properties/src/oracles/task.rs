@@ -315,14 +315,8 @@ fn count_checks(j: &Judged<'_>) -> Vec<(CountRule, Finding)> {
     for o in m.objects.values().filter(|o| o.is_task) {
         let Some(e) = o.end else { continue };
         let mut known: Option<(i64, usize)> = None;
-        for (i, ev) in events.iter().enumerate().skip(e + 1) {
-            let Event::Op {
-                task, at, out: res, ..
-            } = ev
-            else {
-                continue;
-            };
-            let Some(info) = m.op(task, at) else { continue };
+        for oe in m.op_events(events, e + 1) {
+            let (i, res, info) = (oe.event, oe.out, oe.info);
             if info.target() != Some(&o.name) {
                 continue;
             }
@@ -412,14 +406,8 @@ fn task_3(j: &Judged<'_>) -> Vec<Finding> {
 fn task_4(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for (i, e) in j.events().iter().enumerate() {
-        let Event::Op {
-            task, at, out: res, ..
-        } = e
-        else {
-            continue;
-        };
-        let Some(info) = m.op(task, at) else { continue };
+    for oe in m.op_events(j.events(), 0) {
+        let (i, res, info) = (oe.event, oe.out, oe.info);
         let (Op::Cancelled(r) | Op::Done(r)) = &info.op else {
             continue;
         };
@@ -529,11 +517,7 @@ fn task_5(j: &Judged<'_>) -> Vec<Finding> {
                 ),
             ));
         }
-        let later = r
-            .observations
-            .iter()
-            .find(|ob| ob.pos > after(d.event) && !ob.allowed.meets(States::CANCELLED));
-        if let Some(ob) = later {
+        if let Some(ob) = r.contradicted_after(after(d.event), States::CANCELLED) {
             out.push(finding(
                 [d.event].into_iter().chain(ob.event),
                 format!(
@@ -1392,11 +1376,8 @@ pub(crate) fn other_retrieval_before(j: &Judged<'_>, name: &str, end: usize, fir
 fn task_15(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
-    for (x, _, target) in m.awaits() {
-        let Some(f) = m.object(target).filter(|o| !o.is_task) else {
-            continue;
-        };
-        let Some(c) = &f.completion else { continue };
+    for (x, f, c) in m.awaits_of_completed_futures() {
+        let target = &f.name;
         let CompletedBy::Exception(spec) = &c.by else {
             continue;
         };

@@ -11,7 +11,8 @@ use aiosim::Level;
 use aiosim_sim::graph::Op;
 use aiosim_sim::trace::Outcome;
 
-use super::gather::model::{Model, Obj, ObjOut, OpRun, Rule};
+use super::gather::model::{Model, Obj, ObjOut, OpRun};
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -28,16 +29,16 @@ const GROUP_MSG: &str = "unhandled errors in a TaskGroup";
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("TG-1", false, tg_1),
-        Rule::boxed("TG-2", false, tg_2),
-        Rule::boxed("TG-3", false, tg_3),
-        Rule::boxed("TG-4", false, tg_4),
-        Rule::boxed("TG-5", false, tg_5),
-        Rule::boxed("TG-6", false, tg_6),
-        Rule::boxed("TG-8", false, tg_8),
-        Rule::boxed("TG-9", true, tg_9),
-        Rule::boxed("TG-10", false, tg_10),
-        Rule::boxed("TG-11", false, tg_11),
+        combinator_oracle("TG-1", false, tg_1),
+        combinator_oracle("TG-2", false, tg_2),
+        combinator_oracle("TG-3", false, tg_3),
+        combinator_oracle("TG-4", false, tg_4),
+        combinator_oracle("TG-5", false, tg_5),
+        combinator_oracle("TG-6", false, tg_6),
+        combinator_oracle("TG-8", false, tg_8),
+        combinator_oracle("TG-9", true, tg_9),
+        combinator_oracle("TG-10", false, tg_10),
+        combinator_oracle("TG-11", false, tg_11),
     ]
 }
 

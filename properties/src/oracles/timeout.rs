@@ -10,7 +10,8 @@
 use aiosim_sim::graph::Op;
 use aiosim_sim::trace::Outcome;
 
-use super::gather::model::{Model, OpRun, Rule};
+use super::gather::model::{Model, OpRun};
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -24,14 +25,14 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[(
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("TMO-1", false, tmo_1),
-        Rule::boxed("TMO-2", false, tmo_2),
-        Rule::boxed("TMO-3", false, tmo_3),
-        Rule::boxed("TMO-4", false, tmo_4),
-        Rule::boxed("TMO-5", false, tmo_5),
-        Rule::boxed("TMO-6", false, tmo_6),
-        Rule::boxed("TMO-7", false, tmo_7),
-        Rule::boxed("TMO-8", false, tmo_8),
+        combinator_oracle("TMO-1", false, tmo_1),
+        combinator_oracle("TMO-2", false, tmo_2),
+        combinator_oracle("TMO-3", false, tmo_3),
+        combinator_oracle("TMO-4", false, tmo_4),
+        combinator_oracle("TMO-5", false, tmo_5),
+        combinator_oracle("TMO-6", false, tmo_6),
+        combinator_oracle("TMO-7", false, tmo_7),
+        combinator_oracle("TMO-8", false, tmo_8),
     ]
 }
 

@@ -7,7 +7,8 @@ use aiosim_sim::graph::{Op, Ref, ReturnWhen};
 use aiosim_sim::trace::{NameSet, Outcome, Res};
 
 use super::gather::distinct;
-use super::gather::model::{Model, Obj, ObjOut, OpRun, Rule, before};
+use super::gather::model::{Model, Obj, ObjOut, OpRun, before};
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -21,12 +22,12 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[(
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("WAIT-1", false, wait_1),
-        Rule::boxed("WAIT-2", false, wait_2),
-        Rule::boxed("WAIT-3", false, wait_3),
-        Rule::boxed("WAIT-4", false, wait_4),
-        Rule::boxed("WAIT-6", false, wait_6),
-        Rule::boxed("WAIT-7", false, wait_7),
+        combinator_oracle("WAIT-1", false, wait_1),
+        combinator_oracle("WAIT-2", false, wait_2),
+        combinator_oracle("WAIT-3", false, wait_3),
+        combinator_oracle("WAIT-4", false, wait_4),
+        combinator_oracle("WAIT-6", false, wait_6),
+        combinator_oracle("WAIT-7", false, wait_7),
     ]
 }
 

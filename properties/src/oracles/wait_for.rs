@@ -4,7 +4,8 @@ use aiosim::{Level, State};
 use aiosim_sim::graph::{Op, Ref};
 use aiosim_sim::trace::Outcome;
 
-use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Retrieval, Rule, after, before};
+use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Retrieval, after, before};
+use crate::context::combinator_oracle;
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -27,14 +28,14 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[
 /// This area's oracles.
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
-        Rule::boxed("WAITFOR-1", false, waitfor_1),
-        Rule::boxed("WAITFOR-2", false, waitfor_2),
-        Rule::boxed("WAITFOR-3", false, waitfor_3),
-        Rule::boxed("WAITFOR-4", false, waitfor_4),
-        Rule::boxed("WAITFOR-5", false, waitfor_5),
-        Rule::boxed("WAITFOR-6", false, waitfor_6),
-        Rule::boxed("WAITFOR-9", false, waitfor_9),
-        Rule::boxed("WAITFOR-10", false, waitfor_10),
+        combinator_oracle("WAITFOR-1", false, waitfor_1),
+        combinator_oracle("WAITFOR-2", false, waitfor_2),
+        combinator_oracle("WAITFOR-3", false, waitfor_3),
+        combinator_oracle("WAITFOR-4", false, waitfor_4),
+        combinator_oracle("WAITFOR-5", false, waitfor_5),
+        combinator_oracle("WAITFOR-6", false, waitfor_6),
+        combinator_oracle("WAITFOR-9", false, waitfor_9),
+        combinator_oracle("WAITFOR-10", false, waitfor_10),
     ]
 }
 
@@ -68,6 +69,13 @@ impl WaitForOp<'_, '_> {
     fn timed_out(&self) -> bool {
         matches!(self.out, Outcome::Err { ty, excs: None, .. } if &**ty == "TimeoutError")
             && !self.own_timeout()
+    }
+
+    /// The op's end event, then the inner object's completion event when the trace shows it.
+    fn end_and_inner_done(&self) -> Vec<usize> {
+        let mut events = vec![self.end];
+        events.extend(self.x.done_event());
+        events
     }
 
     /// The deadline of a positive timeout.
@@ -147,10 +155,8 @@ fn waitfor_1(m: &Model<'_>) -> Vec<Finding> {
             },
         };
         if let Some(p) = problem {
-            let mut events = vec![w.end];
-            events.extend(w.x.done_event());
             out.push(Finding {
-                events,
+                events: w.end_and_inner_done(),
                 explanation: format!(
                     "wait_for({}, {:?}) in {} ended with {}, but it must pass its inner \
                      outcome through: {p}",
@@ -219,10 +225,8 @@ fn waitfor_3(m: &Model<'_>) -> Vec<Finding> {
         }
         let race = w.deadline().is_some_and(|d| m.events[w.end].t() >= d);
         if !race {
-            let mut events = vec![w.end];
-            events.extend(w.x.done_event());
             out.push(Finding {
-                events,
+                events: w.end_and_inner_done(),
                 explanation: format!(
                     "wait_for({}, {:?}) in {} raised TimeoutError although {} {}: its outcome \
                      must pass through instead",
@@ -454,10 +458,8 @@ fn waitfor_6(m: &Model<'_>) -> Vec<Finding> {
             }
         }
         for p in problems {
-            let mut events = vec![w.end];
-            events.extend(w.x.done_event());
             out.push(Finding {
-                events,
+                events: w.end_and_inner_done(),
                 explanation: format!(
                     "wait_for({}, 0) in {} ended with {}: {p}",
                     w.target.name(),
@@ -481,10 +483,8 @@ fn waitfor_9(m: &Model<'_>) -> Vec<Finding> {
         let race =
             w.done_at_end() == Some(true) && w.deadline().is_some_and(|d| m.events[w.end].t() >= d);
         if !race {
-            let mut events = vec![w.end];
-            events.extend(w.x.done_event());
             out.push(Finding {
-                events,
+                events: w.end_and_inner_done(),
                 explanation: format!(
                     "wait_for({}, {:?}) in {} raised TimeoutError but the future {} ended {:?}: \
                      it must be cancelled on timeout",
@@ -523,10 +523,8 @@ fn waitfor_10(m: &Model<'_>) -> Vec<Finding> {
             end_iter != want
         };
         if bad {
-            let mut events = vec![w.end];
-            events.extend(w.x.done_event());
             out.push(Finding {
-                events,
+                events: w.end_and_inner_done(),
                 explanation: format!(
                     "wait_for({}, {:?}) in {} must resume in iteration {want} (the object {}), \
                      but it resumed in {end_iter}",

@@ -65,17 +65,14 @@ impl Shape {
         }
     }
 
-    /// Smaller still: for level 3, whose deferrals multiply the schedules.
+    /// Smaller still: for level 3, whose deferrals multiply the schedules. Up to 2 tasks,
+    /// blocks of 1 op and durations of at most 2 ticks; otherwise [`Shape::small`].
     pub fn tiny() -> Shape {
         Shape {
             tasks: 1..=2,
-            futures: 0..=1,
-            body: 3,
             block: 1,
-            handlers: 1,
-            depth: 1,
-            list: 2,
             ticks: 2,
+            ..Shape::small()
         }
     }
 }

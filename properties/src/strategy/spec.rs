@@ -33,6 +33,8 @@ use std::fmt::{self, Write as _};
 
 use aiosim_sim::graph::{Graph, parse_graph};
 
+use crate::fuzzing::json::write_str;
+
 /// Durations and timeouts never exceed this (graph-format 2.6 rule 7).
 pub const MAX_TICKS: u64 = 1_000_000_000_000;
 
@@ -282,21 +284,7 @@ impl OpSpec {
 /// JSON string literal (RFC 8259 escapes).
 fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    write_str(&mut out, s);
     out
 }
 

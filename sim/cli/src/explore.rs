@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    Explorer, FailureFile, FailureRecord, RunResult, Shard, SweepConfig, read_failures,
+    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, read_failures,
     shrink as shrink_schedule, sweep,
 };
 use aiosim_sim::policy::{PolicyKind, deviations};
@@ -128,12 +128,14 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
     });
     explorer.checks.push(Box::new(oracles));
     let config = SweepConfig {
-        policy: args.policy.into(),
-        runs: args.runs,
-        seed: args.seed,
-        level: level(args.level),
-        depth: args.depth,
-        inject_cancels: args.inject_cancels,
+        schedules: Schedules {
+            policy: args.policy.into(),
+            runs: args.runs,
+            seed: args.seed,
+            level: level(args.level),
+            depth: args.depth,
+            inject_cancels: args.inject_cancels,
+        },
         jobs: args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
@@ -149,12 +151,12 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
     let graph_name = args.file.display().to_string();
     eprintln!(
         "aiosim explore {graph_name}: policy {:?}, runs {}, seeds {}.., level {}, depth {}, inject-cancels {}, jobs {}, shard {}/{}, failures -> {}",
-        config.policy,
-        config.runs,
-        config.seed,
+        config.schedules.policy,
+        config.schedules.runs,
+        config.schedules.seed,
         args.level,
-        config.depth,
-        config.inject_cancels,
+        config.schedules.depth,
+        config.schedules.inject_cancels,
         config.jobs,
         config.shard.index,
         config.shard.count,

@@ -44,23 +44,14 @@ use aiosim::{EventLoop, Exception, Level, RunError};
 use crate::policy::{PolicyKind, Schedule, scheduler_for};
 
 use super::sanity::SanityLog;
+use super::sweep::{Schedules, Shard};
 
 /// How to explore a body.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Config {
-    /// The policy of every run.
-    pub policy: PolicyKind,
-    /// How many schedules (seeds `seed .. seed + runs`).
-    pub runs: u64,
-    /// The first seed.
-    pub seed: u64,
-    /// The permutation level.
-    pub level: Level,
-    /// PCT's bug depth.
-    pub depth: u32,
-    /// Cancellations to inject per run (0: none).
-    pub inject_cancels: u32,
+    /// The schedules to run (all of them: the Rust API does not shard).
+    pub schedules: Schedules,
     /// Iteration budget of one run.
     pub budget: u64,
     /// The regressions file; `None` derives one from the test's name.
@@ -72,12 +63,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            policy: PolicyKind::Random,
-            runs: 100,
-            seed: 0,
-            level: Level::Interleave,
-            depth: 3,
-            inject_cancels: 0,
+            schedules: Schedules::default(),
             budget: super::DEFAULT_BUDGET,
             regressions: None,
             replay: None,
@@ -101,14 +87,15 @@ impl Config {
 
     /// This configuration, overridden by the `AIOSIM_*` environment variables.
     pub fn with_env(mut self) -> Config {
+        let schedules = &mut self.schedules;
         if let Some(v) = env("AIOSIM_RUNS") {
-            self.runs = v;
+            schedules.runs = v;
         }
         if let Some(v) = env("AIOSIM_SEED") {
-            self.seed = v;
+            schedules.seed = v;
         }
         if let Ok(p) = std::env::var("AIOSIM_POLICY") {
-            self.policy = match p.as_str() {
+            schedules.policy = match p.as_str() {
                 "fifo" => PolicyKind::Fifo,
                 "random" => PolicyKind::Random,
                 "pct" => PolicyKind::Pct,
@@ -117,7 +104,7 @@ impl Config {
             };
         }
         if let Some(l) = env::<u8>("AIOSIM_LEVEL") {
-            self.level = match l {
+            schedules.level = match l {
                 1 => Level::Ties,
                 2 => Level::Interleave,
                 3 => Level::Timing,
@@ -125,10 +112,10 @@ impl Config {
             };
         }
         if let Some(v) = env("AIOSIM_DEPTH") {
-            self.depth = v;
+            schedules.depth = v;
         }
         if let Some(v) = env("AIOSIM_INJECT_CANCELS") {
-            self.inject_cancels = v;
+            schedules.inject_cancels = v;
         }
         if let Some(v) = env("AIOSIM_BUDGET") {
             self.budget = v;
@@ -306,10 +293,8 @@ where
             fail(&s, why, true);
         }
     }
-    for k in 0..config.runs {
-        let mut schedule = Schedule::new(config.policy, config.seed.wrapping_add(k), config.level);
-        schedule.depth = config.depth;
-        schedule.inject_cancels = config.inject_cancels;
+    for seed in config.schedules.seeds(Shard::ALL) {
+        let schedule = config.schedules.schedule(seed);
         if let (s, Some(why)) = run_once(&schedule, config.budget, &body) {
             fail(&s, why, false);
         }

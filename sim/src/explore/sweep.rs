@@ -44,9 +44,10 @@ impl Shard {
     }
 }
 
-/// What to sweep.
-#[derive(Clone, Debug)]
-pub struct SweepConfig {
+/// Which schedules an exploration runs: seeds `seed .. seed + runs` of one policy, all at one
+/// level, with one PCT depth and one number of injected cancellations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedules {
     /// The policy of every run.
     pub policy: PolicyKind,
     /// How many seeds, before sharding.
@@ -59,6 +60,44 @@ pub struct SweepConfig {
     pub depth: u32,
     /// Cancellations to inject per run (0: none).
     pub inject_cancels: u32,
+}
+
+impl Default for Schedules {
+    /// 100 random schedules at level 2 from seed 0, PCT depth 3, no injected cancellations.
+    fn default() -> Schedules {
+        Schedules {
+            policy: PolicyKind::Random,
+            runs: 100,
+            seed: 0,
+            level: Level::Interleave,
+            depth: 3,
+            inject_cancels: 0,
+        }
+    }
+}
+
+impl Schedules {
+    /// The seeds of `shard`, in order.
+    pub fn seeds(&self, shard: Shard) -> impl Iterator<Item = u64> + '_ {
+        (0..self.runs)
+            .filter(move |k| k % shard.count == shard.index)
+            .map(|k| self.seed.wrapping_add(k))
+    }
+
+    /// The schedule of one seed (with the default steps hint).
+    pub fn schedule(&self, seed: u64) -> Schedule {
+        let mut s = Schedule::new(self.policy, seed, self.level);
+        s.depth = self.depth;
+        s.inject_cancels = self.inject_cancels;
+        s
+    }
+}
+
+/// What to sweep.
+#[derive(Clone, Debug)]
+pub struct SweepConfig {
+    /// The seeds and the options of their schedules.
+    pub schedules: Schedules,
     /// Worker threads.
     pub jobs: usize,
     /// This process's part of the seeds.
@@ -85,16 +124,12 @@ pub struct SweepOutcome {
 impl SweepConfig {
     /// The seeds this shard runs, in order.
     pub fn seeds(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.runs)
-            .filter(|k| k % self.shard.count == self.shard.index)
-            .map(|k| self.seed.wrapping_add(k))
+        self.schedules.seeds(self.shard)
     }
 
     /// The schedule of one seed.
     pub fn schedule(&self, seed: u64, steps_hint: u64) -> Schedule {
-        let mut s = Schedule::new(self.policy, seed, self.level);
-        s.depth = self.depth;
-        s.inject_cancels = self.inject_cancels;
+        let mut s = self.schedules.schedule(seed);
         s.steps_hint = steps_hint;
         s
     }
@@ -109,7 +144,7 @@ pub fn sweep(
     on_run: &(dyn Fn() + Sync),
 ) -> io::Result<SweepOutcome> {
     let steps_hint = explorer.fifo_handles();
-    if config.policy == PolicyKind::Exhaustive {
+    if config.schedules.policy == PolicyKind::Exhaustive {
         return enumerate(explorer, config, steps_hint, on_failure, on_run);
     }
     let seeds: Vec<u64> = config.seeds().collect();
@@ -168,8 +203,8 @@ fn enumerate(
     let mut outcome = SweepOutcome::default();
     let mut hashes = BTreeSet::new();
     let mut error = None;
-    let base = config.schedule(config.seed, steps_hint);
-    let budget = usize::try_from(config.runs).unwrap_or(usize::MAX);
+    let base = config.schedule(config.schedules.seed, steps_hint);
+    let budget = usize::try_from(config.schedules.runs).unwrap_or(usize::MAX);
     let coverage = enumerate_decision_lists(&base, budget, |schedule| {
         let result = explorer.run(schedule);
         outcome.runs += 1;

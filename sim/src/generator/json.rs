@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::rng::Rng;
+use crate::trace::push_escaped_char;
 
 /// A JSON value whose objects keep their keys in insertion order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,19 +184,7 @@ pub(crate) fn write_string(out: &mut String, s: &str, mut noise: Option<&mut Rng
             }
             continue;
         }
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
+        push_escaped_char(c, out);
     }
     out.push('"');
 }

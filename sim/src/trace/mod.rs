@@ -21,6 +21,7 @@ pub use op_kind::OpKind;
 pub use outcome::{Outcome, Res};
 pub use read::{MAX_DEPTH, parse_event_line, parse_trace_jsonl};
 pub use sink::{EventSink, JsonlWriter, Recorder};
+pub(crate) use write::push_escaped_char;
 pub use write::{write_event, write_outcome, write_res, write_str, write_value};
 
 /// The events of one run, in emission order.

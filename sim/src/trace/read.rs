@@ -301,6 +301,16 @@ impl<'a> Parser<'a> {
     }
 
     /// The content of a required key of an event of kind `ev`.
+    /// Reads a string that must be one of the words `lookup` knows, as what it stands for;
+    /// any other string fails as an unknown `what`.
+    fn word<T>(&mut self, what: &str, lookup: impl FnOnce(&str) -> Option<T>) -> Result<T, String> {
+        let word = self.string()?;
+        match lookup(&word) {
+            Some(value) => Ok(value),
+            None => self.fail(&format!("unknown {what} \"{word}\"")),
+        }
+    }
+
     fn need<T>(&self, slot: Option<T>, key: &str, ev: &str) -> Result<T, String> {
         match slot {
             Some(v) => Ok(v),
@@ -574,23 +584,13 @@ impl<'a> Parser<'a> {
                 "task" => p.slot(&mut task, key, Self::name),
                 "ev" => p.slot(&mut ev, key, Self::string),
                 "at" => p.slot(&mut at, key, Self::name),
-                "op" => p.slot(&mut op, key, |p| {
-                    let keyword = p.string()?;
-                    match OpKind::from_keyword(&keyword) {
-                        Some(kind) => Ok(kind),
-                        None => p.fail(&format!("unknown op kind \"{keyword}\"")),
-                    }
-                }),
+                "op" => p.slot(&mut op, key, |p| p.word("op kind", OpKind::from_keyword)),
                 "i" => p.slot(&mut i, key, Self::uint),
                 "out" => p.slot(&mut out, key, |p| p.outcome(true)),
                 "of" => p.slot(&mut of, key, Self::name),
                 "label" => p.slot(&mut label, key, Self::name),
                 "state" => p.slot(&mut state, key, |p| {
-                    let name = p.string()?;
-                    match CallbackState::from_name(&name) {
-                        Some(state) => Ok(state),
-                        None => p.fail(&format!("unknown callback state \"{name}\"")),
-                    }
+                    p.word("callback state", CallbackState::from_name)
                 }),
                 "run" => p.slot(&mut run, key, |p| {
                     if p.eat_word("null") {

@@ -110,14 +110,8 @@ pub fn write_outcome(outcome: &Outcome, out: &mut Vec<u8>) {
             out.extend_from_slice(b",\"msg\":");
             write_str(msg, out);
             if let Some(excs) = excs {
-                out.extend_from_slice(b",\"excs\":[");
-                for (n, exc) in excs.iter().enumerate() {
-                    if n > 0 {
-                        out.push(b',');
-                    }
-                    write_outcome(exc, out);
-                }
-                out.push(b']');
+                out.extend_from_slice(b",\"excs\":");
+                write_array(excs.iter(), out, write_outcome);
             }
         }
     }
@@ -128,16 +122,7 @@ pub fn write_outcome(outcome: &Outcome, out: &mut Vec<u8>) {
 pub fn write_res(res: &Res, out: &mut Vec<u8>) {
     match res {
         Res::Value(value) => write_value(value, out),
-        Res::List(items) => {
-            out.push(b'[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                write_res(item, out);
-            }
-            out.push(b']');
-        }
+        Res::List(items) => write_array(items.iter(), out, write_res),
         Res::Exc(outcome) => write_outcome(outcome, out),
         Res::Wait { done, pending } => {
             out.extend_from_slice(b"{\"done\":");
@@ -157,27 +142,27 @@ pub fn write_value(value: &Value, out: &mut Vec<u8>) {
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Int(n) => write_i64(*n, out),
         Value::Str(s) => write_str(s, out),
-        Value::List(items) => {
-            out.push(b'[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                write_value(item, out);
-            }
-            out.push(b']');
-        }
+        Value::List(items) => write_array(items.iter(), out, write_value),
     }
 }
 
 /// Appends a JSON array of names, in the set's (sorted) order.
 fn write_names(names: &NameSet, out: &mut Vec<u8>) {
+    write_array(names.iter(), out, |name, out| write_str(name, out));
+}
+
+/// Appends a JSON array, each item written by `write_item`.
+fn write_array<T>(
+    items: impl IntoIterator<Item = T>,
+    out: &mut Vec<u8>,
+    mut write_item: impl FnMut(T, &mut Vec<u8>),
+) {
     out.push(b'[');
-    for (n, name) in names.iter().enumerate() {
+    for (n, item) in items.into_iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
-        write_str(name, out);
+        write_item(item, out);
     }
     out.push(b']');
 }
@@ -201,12 +186,14 @@ static ESCAPE: [u8; 256] = {
     table
 };
 
+/// The digits of the `\u00xx` escapes.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Appends a JSON string literal with exactly the escapes of graph-format 3.1.
 ///
 /// Bytes of multi-byte UTF-8 sequences are all >= 0x80 and never escaped, so runs of
 /// plain bytes are copied whole.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.push(b'"');
     let mut run_start = 0;
@@ -228,6 +215,26 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
+}
+
+/// Appends one character of a string's body to `out`, escaped as [`write_str`] escapes it.
+pub(crate) fn push_escaped_char(c: char, out: &mut String) {
+    let Ok(b) = u8::try_from(c) else {
+        out.push(c);
+        return;
+    };
+    match ESCAPE[usize::from(b)] {
+        0 => out.push(c),
+        b'u' => {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+        escape => {
+            out.push('\\');
+            out.push(char::from(escape));
+        }
+    }
 }
 
 /// Appends an unsigned integer in decimal.
