@@ -812,7 +812,7 @@ pub(crate) mod model {
 
     use aiosim::{Level, State};
     use aiosim_sim::graph::{Block, Graph, Op, OpNode, Ref};
-    use aiosim_sim::interp::RunReport;
+    use aiosim_sim::interp::{CancelRequest, RunReport};
     use aiosim_sim::trace::{Event, Outcome, Res};
     use aiosim_sim::value::Value;
 
@@ -1048,6 +1048,8 @@ pub(crate) mod model {
         uncancels: HashMap<Arc<str>, usize>,
         /// Events of each task, in order.
         pub task_events: HashMap<Arc<str>, Vec<usize>>,
+        /// Every cancel request the run made, in order.
+        requests: &'a [CancelRequest],
     }
 
     fn collect_nodes<'a>(
@@ -1134,6 +1136,7 @@ pub(crate) mod model {
                 cancels: HashMap::new(),
                 uncancels: HashMap::new(),
                 task_events,
+                requests: &report.cancel_requests,
             };
             model.build_runs(report);
             model.build_objs(report);
@@ -1424,16 +1427,13 @@ pub(crate) mod model {
             })
         }
 
-        /// Whether the task running `run` may have received a cancellation request between the
+        /// Whether the task running `run` received a cancel request (from any source: a `cancel`
+        /// op, a timeout, a task group, a forwarding combinator, an injection) between the
         /// beginning of the iteration in which the op started and its end.
         pub(crate) fn task_maybe_cancelled(&self, run: &OpRun<'_>) -> bool {
-            if !self.all_cancels_visible(&run.task) || self.lexical_canceller(&run.task, &run.at) {
-                return true;
-            }
             let end = run.end.unwrap_or(usize::MAX);
-            self.cancels.get(&run.task).is_some_and(|v| {
-                v.iter()
-                    .any(|&(c, _)| self.iters[c] >= run.start_iter && c < end)
+            self.requests.iter().any(|r| {
+                r.task == run.task && r.iteration >= run.start_iter && r.events_before <= end
             })
         }
 
