@@ -340,6 +340,25 @@ const WAIT_FOR_HEAVY: &str = r#"{"format":"aiosim-graph/1","name":"wait_for_heav
  "rz":[{"sleep":0}]
 }}"#;
 
+/// A task that only a shield names: cancelling the shield's awaiter must leave it alone.
+const SHIELD_TASK_ONLY: &str = r#"{"format":"aiosim-graph/1","name":"shield_task","main":"main","tasks":{
+ "main":[{"spawn":"x"},{"spawn":"w"},{"sleep":1},{"cancel":"w","msg":"stop"},{"sleep":5}],
+ "w":[{"shield":"x"}],
+ "x":[{"sleep":3},{"return":"x"}]}}"#;
+
+#[test]
+fn a_task_only_shielded_receives_no_cancel_request() {
+    let g = graph(SHIELD_TASK_ONLY);
+    let report = run_fifo(&g);
+    let found = judge_with(&oracles(), &g, &report, Level::Fifo);
+    assert!(found.is_empty(), "{found:#?}\n{}", dump(&report));
+    assert!(
+        report.cancel_requests.iter().all(|r| &*r.task != "x"),
+        "{:?}",
+        report.cancel_requests
+    );
+}
+
 const SHIELD_HEAVY: &str = r#"{"format":"aiosim-graph/1","name":"shield_heavy","main":"main","tasks":{
  "main":[
    {"spawn":"i1"},{"shield":"i1"},
@@ -902,9 +921,10 @@ impl Drop for MutationOn {
 /// `own_combinator_graphs_pass`).
 #[test]
 fn runtime_defects_are_caught() {
-    let cases: [(Mutation, &str, &str); 9] = [
+    let cases: [(Mutation, &str, &str); 10] = [
         (Mutation::GatherCompletionOrder, GATHER_HEAVY, "GATHER-1"),
         (Mutation::ShieldForwardsCancel, SHIELD_HEAVY, "SHIELD-2"),
+        (Mutation::ShieldForwardsCancel, SHIELD_TASK_ONLY, "SHIELD-2"),
         (Mutation::WaitForEarlyReturn, WAIT_FOR_HEAVY, "WAITFOR-2"),
         (Mutation::TaskGroupSparesSiblings, TG_HEAVY, "TG-2"),
         (Mutation::CallbacksReversed, GATHER_HEAVY, "GATHER-6"),

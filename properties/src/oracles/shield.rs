@@ -5,7 +5,7 @@ use aiosim_sim::graph::{Op, Ref};
 use aiosim_sim::trace::Outcome;
 
 use super::gather::model::{Expect, Model, Obj, ObjOut, OpRun, Retrieval, after, before};
-use crate::context::combinator_oracle;
+use crate::context::{INJECTED, Judged, combinator_oracle, finding as run_finding, oracle};
 use crate::oracle::{Finding, Oracle};
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
@@ -19,7 +19,7 @@ pub const NOT_JUDGED: &[(&str, &str)] = &[(
 pub fn oracles() -> Vec<Box<dyn Oracle>> {
     vec![
         combinator_oracle("SHIELD-1", false, shield_1),
-        combinator_oracle("SHIELD-2", false, shield_2),
+        oracle("SHIELD-2", false, shield_2),
         combinator_oracle("SHIELD-3", false, shield_3),
         combinator_oracle("SHIELD-4", false, shield_4),
         combinator_oracle("SHIELD-6", false, shield_6),
@@ -123,9 +123,61 @@ fn shield_1(m: &Model<'_>) -> Vec<Finding> {
 
 /// SHIELD-2: cancelling the task that awaits the shield does not cancel the inner object;
 /// the awaiter gets `CancelledError` (with the cancel's message) in the next iteration while
-/// the inner keeps running. The inner side is judged on futures (a task's cancellation could
-/// be an injected one).
-fn shield_2(m: &Model<'_>) -> Vec<Finding> {
+/// the inner keeps running.
+fn shield_2(j: &Judged<'_>) -> Vec<Finding> {
+    let mut out = shield_2_awaiter_and_futures(j.combinators());
+    out.extend(shield_2_inner_tasks(j));
+    out
+}
+
+/// SHIELD-2, the inner side for shielded tasks that nothing but a shield names in a way that
+/// could cancel them: no `cancel` op, no `await`/`wait_for`/`gather` (which forward their
+/// caller's cancellation), no timeout or task group of their own, not a task-group child.
+/// Such a task receives no cancel request before the shutdown except injected ones: a request
+/// could only have come through the shield.
+fn shield_2_inner_tasks(j: &Judged<'_>) -> Vec<Finding> {
+    let m = j.model();
+    let mut out = Vec::new();
+    let shielded: std::collections::BTreeSet<&str> = m
+        .ops
+        .values()
+        .filter_map(|info| match &info.op {
+            Op::Shield(Ref::Task(x)) => Some(&*x.name),
+            _ => None,
+        })
+        .collect();
+    for name in shielded {
+        let n = m.name_info(name);
+        if !n.cancelled_by.is_empty()
+            || !n.forwarded_by.is_empty()
+            || n.own_cancellers
+            || n.spawned_in_taskgroup
+            || n.zero_wait_for
+        {
+            continue;
+        }
+        let stray = j
+            .report
+            .cancel_requests
+            .iter()
+            .find(|r| &*r.task == name && !r.by_shutdown && r.msg.as_deref() != Some(INJECTED));
+        if let Some(r) = stray {
+            out.push(run_finding(
+                [r.events_before.saturating_sub(1)],
+                format!(
+                    "task {name} is only shielded (nothing else may cancel it), yet it received \
+                     a cancel request in iteration {}: a shield never passes a cancellation on \
+                     to its inner object",
+                    r.iteration
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// SHIELD-2 on the combinator model: the awaiter's side, and the inner side for futures.
+fn shield_2_awaiter_and_futures(m: &Model<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in shields(m) {
         if s.done_at_start() != Some(false) {
