@@ -227,6 +227,7 @@ impl Batch {
     }
 
     /// The candidate's task, if the scheduler reads it.
+    #[inline]
     fn subject(&self, timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
         if self.reads_tasks {
             subject(timers, futs, e)
