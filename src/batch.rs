@@ -19,7 +19,6 @@ use crate::schedule::{Candidate, Lane, Level};
 const NONE: usize = usize::MAX;
 
 /// The batch and its eligible entries. Buffers are kept across iterations and loops.
-#[derive(Default)]
 pub(crate) struct Batch {
     entries: Vec<Option<Entry>>,
     lanes: Vec<Lane>,
@@ -58,6 +57,15 @@ impl Batch {
         }
     }
 
+    /// Forgets any batch in progress, keeping the buffers' capacity.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.lanes.clear();
+        self.next.clear();
+        self.eligible.clear();
+        self.chains.clear();
+    }
+
     /// Whether a batch is in progress.
     pub(crate) fn is_active(&self) -> bool {
         !self.eligible.is_empty()
@@ -77,11 +85,7 @@ impl Core {
             ..
         } = self;
         b.reads_tasks = *reads_tasks;
-        b.entries.clear();
-        b.lanes.clear();
-        b.next.clear();
-        b.eligible.clear();
-        b.chains.clear();
+        b.clear();
         let ties_only = *level == Level::Ties;
         for i in 0..len {
             let entry = ready.pop_front().expect("the batch is queued");

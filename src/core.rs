@@ -318,7 +318,7 @@ impl Core {
         self.observer = None;
         self.reports.clear();
         self.clock = None;
-        self.batch = crate::batch::Batch::default();
+        self.batch.clear();
     }
 
     /// Installs a scheduler.
