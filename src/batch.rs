@@ -19,7 +19,6 @@ use crate::schedule::{Candidate, Lane, Level};
 const NONE: usize = usize::MAX;
 
 /// The batch and its eligible entries. Buffers are kept across iterations and loops.
-#[derive(Default)]
 pub(crate) struct Batch {
     entries: Vec<Option<Entry>>,
     lanes: Vec<Lane>,
@@ -58,6 +57,15 @@ impl Batch {
         }
     }
 
+    /// Forgets any batch in progress, keeping the buffers' capacity.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.lanes.clear();
+        self.next.clear();
+        self.eligible.clear();
+        self.chains.clear();
+    }
+
     /// Whether a batch is in progress.
     pub(crate) fn is_active(&self) -> bool {
         !self.eligible.is_empty()
@@ -77,11 +85,7 @@ impl Core {
             ..
         } = self;
         b.reads_tasks = *reads_tasks;
-        b.entries.clear();
-        b.lanes.clear();
-        b.next.clear();
-        b.eligible.clear();
-        b.chains.clear();
+        b.clear();
         let ties_only = *level == Level::Ties;
         for i in 0..len {
             let entry = ready.pop_front().expect("the batch is queued");
@@ -148,11 +152,12 @@ impl Core {
             level,
             ..
         } = self;
-        let taken = b.eligible.remove(choice);
+        let taken = b.eligible[choice];
         let i = taken.fifo_index;
         let entry = b.entries[i].take().expect("an eligible entry is untaken");
         match taken.lane {
             Lane::Timer(_) => {
+                b.eligible.remove(choice);
                 b.group_left -= 1;
                 if b.group_left == 0 {
                     b.release_timer_group(timers, futs);
@@ -160,11 +165,13 @@ impl Core {
             }
             lane => {
                 let n = b.next[i];
-                if n != NONE {
+                if n == NONE {
+                    b.eligible.remove(choice);
+                } else {
                     let task = b.entries[n]
                         .as_ref()
                         .and_then(|e| b.subject(timers, futs, e));
-                    b.insert_eligible(n, lane, task);
+                    b.replace_eligible(choice, n, lane, task);
                 }
                 if i < b.timers_from {
                     b.before_timers -= 1;
@@ -212,17 +219,19 @@ impl Batch {
         let end = (start..self.lanes.len())
             .find(|&i| self.lanes[i] != Lane::Timer(when))
             .unwrap_or(self.lanes.len());
+        // Every entry still eligible comes before the timers, so the group goes at the end.
         for i in start..end {
             let task = self.entries[i]
                 .as_ref()
                 .and_then(|e| self.subject(timers, futs, e));
-            self.insert_eligible(i, Lane::Timer(when), task);
+            self.push_eligible(i, Lane::Timer(when), task);
         }
         self.group_end = end;
         self.group_left = end - start;
     }
 
     /// The candidate's task, if the scheduler reads it.
+    #[inline]
     fn subject(&self, timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
         if self.reads_tasks {
             subject(timers, futs, e)
@@ -239,15 +248,15 @@ impl Batch {
         });
     }
 
-    fn insert_eligible(&mut self, i: usize, lane: Lane, task: Option<u32>) {
-        let at = self.eligible.partition_point(|c| c.fifo_index < i);
-        self.eligible.insert(
-            at,
-            Candidate {
-                lane,
-                fifo_index: i,
-                task,
-            },
-        );
+    /// Replaces the candidate at `at` by the entry `i` of the same lane (which comes later in
+    /// the batch), keeping the candidates in batch order: the ones in between move up by one.
+    fn replace_eligible(&mut self, at: usize, i: usize, lane: Lane, task: Option<u32>) {
+        let to = at + self.eligible[at..].partition_point(|c| c.fifo_index < i) - 1;
+        self.eligible.copy_within(at + 1..=to, at);
+        self.eligible[to] = Candidate {
+            lane,
+            fifo_index: i,
+            task,
+        };
     }
 }

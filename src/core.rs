@@ -141,6 +141,40 @@ pub(crate) struct FutSlot {
     pub kind: FutKind,
 }
 
+impl FutSlot {
+    /// A pending future of the given kind with no callbacks.
+    pub(crate) fn new(kind: FutKind) -> FutSlot {
+        FutSlot {
+            state: FutState::Pending,
+            outcome: Outcome::None,
+            cancel_msg: None,
+            saved_cancel: None,
+            callbacks: crate::callbacks::CallbackList::Empty,
+            retrieved: false,
+            kind,
+        }
+    }
+
+    /// Whether dropping the slot would free or release nothing. Every field is named, so a
+    /// new field must be considered here.
+    fn owns_nothing(&self) -> bool {
+        let FutSlot {
+            state: _,
+            outcome,
+            cancel_msg,
+            saved_cancel,
+            callbacks,
+            retrieved: _,
+            kind,
+        } = self;
+        matches!(outcome, Outcome::None | Outcome::Unit)
+            && cancel_msg.is_none()
+            && saved_cancel.is_none()
+            && matches!(callbacks, crate::callbacks::CallbackList::Empty)
+            && matches!(kind, FutKind::Plain | FutKind::Task(_))
+    }
+}
+
 /// A task's own state beside its future. Invariant (TASK-18): either `waiter` is a pending
 /// future and no step is queued, or exactly one step is queued, or the task is running.
 pub(crate) struct TaskSlot {
@@ -300,7 +334,7 @@ impl Core {
         self.heap.clear();
         self.timers.clear();
         self.soons.clear();
-        self.futs.clear();
+        self.clear_futures();
         self.tasks.clear();
         self.cancelled_count = 0;
         self.stopping = false;
@@ -318,7 +352,21 @@ impl Core {
         self.observer = None;
         self.reports.clear();
         self.clock = None;
-        self.batch = crate::batch::Batch::default();
+        self.batch.clear();
+    }
+
+    /// Empties the future arena, keeping its capacity. By the time a loop goes away most
+    /// slots own nothing (a finished `sleep`'s future holds `()` and no callbacks), so the
+    /// slots that do own something are emptied first, in index order (the order `clear` would
+    /// drop them in), and then every slot is forgotten: that skips drop glue that would only
+    /// find empty fields.
+    fn clear_futures(&mut self) {
+        for slot in &mut self.futs {
+            if !slot.owns_nothing() {
+                drop(std::mem::replace(slot, FutSlot::new(FutKind::Plain)));
+            }
+        }
+        self.futs.drain(..).for_each(std::mem::forget);
     }
 
     /// Installs a scheduler.

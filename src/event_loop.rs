@@ -16,7 +16,7 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::core::{
-    Body, Core, DoneCb, Entry, ErrorReport, FutId, FutState, HandleCb, TaskId, UserDoneFn,
+    Body, Core, DoneCb, Entry, ErrorReport, FutId, FutSlot, FutState, HandleCb, TaskId, UserDoneFn,
     with_core, with_slot,
 };
 use crate::exception::Exception;
@@ -369,28 +369,27 @@ impl Core {
     /// Reports what CPython's garbage collector would report for the objects of this loop:
     /// exceptions never retrieved and tasks destroyed while pending.
     fn report_leftovers(&mut self) {
-        for f in 0..self.futs.len() as FutId {
-            let slot = self.fut(f);
-            let task = match slot.kind {
-                crate::core::FutKind::Task(t) => Some(t),
-                _ => None,
-            };
-            if slot.state == FutState::Pending {
-                if let Some(t) = task {
-                    self.report(
-                        "Task was destroyed but it is pending!".into(),
-                        None,
-                        Some(t),
-                    );
-                }
-            } else if let (Some(exc), false) = (slot.outcome.exception().cloned(), slot.retrieved) {
-                let what = if task.is_some() { "Task" } else { "Future" };
-                self.report(
-                    format!("{what} exception was never retrieved"),
-                    Some(exc),
-                    task,
-                );
-            }
+        let mut from = 0;
+        while let Some(offset) = self.futs[from..].iter().position(is_leftover) {
+            let f = from + offset;
+            self.report_leftover(f as FutId);
+            from = f + 1;
+        }
+    }
+
+    /// The report for one future that [`is_leftover`].
+    fn report_leftover(&mut self, f: FutId) {
+        let slot = self.fut(f);
+        let task = match slot.kind {
+            crate::core::FutKind::Task(t) => Some(t),
+            _ => None,
+        };
+        if slot.state == FutState::Pending {
+            self.report("Task was destroyed but it is pending!".into(), None, task);
+        } else {
+            let exc = slot.outcome.exception().cloned();
+            let what = if task.is_some() { "Task" } else { "Future" };
+            self.report(format!("{what} exception was never retrieved"), exc, task);
         }
     }
 
@@ -661,6 +660,15 @@ impl Core {
                 cancelled: self.soons[*id as usize].cancelled,
             },
         }
+    }
+}
+
+/// Whether the garbage collector would report this future when the loop goes away: a task
+/// still pending, or an exception nobody retrieved.
+fn is_leftover(slot: &FutSlot) -> bool {
+    match slot.state {
+        FutState::Pending => matches!(slot.kind, crate::core::FutKind::Task(_)),
+        _ => !slot.retrieved && slot.outcome.exception().is_some(),
     }
 }
 

@@ -14,7 +14,6 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::Awaiting;
-use crate::callbacks::CallbackList;
 use crate::core::{
     Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, Outcome, UserDoneFn, with_core,
     with_loop,
@@ -28,15 +27,7 @@ impl Core {
     /// `loop.create_future()` for a future of the given kind.
     pub(crate) fn new_future(&mut self, kind: FutKind) -> FutId {
         let id = self.futs.len() as FutId;
-        self.futs.push(FutSlot {
-            state: FutState::Pending,
-            outcome: Outcome::None,
-            cancel_msg: None,
-            saved_cancel: None,
-            callbacks: CallbackList::Empty,
-            retrieved: false,
-            kind,
-        });
+        self.futs.push(FutSlot::new(kind));
         id
     }
 
