@@ -26,8 +26,6 @@ struct Shared {
     /// Inputs not completed yet.
     todo: RefCell<Vec<FutId>>,
     timer: Cell<Option<TimerId>>,
-    /// This object as a registered callback, for removal on timeout.
-    me: RefCell<Option<Rc<dyn Internal>>>,
 }
 
 impl Shared {
@@ -52,7 +50,8 @@ impl Shared {
     }
 }
 
-/// `_on_completion` (a done-callback) and `_on_timeout` (the timer) share this object.
+/// `_on_completion` (a done-callback) and `_on_timeout` (the timer) share this object. Only the
+/// registrations hold it, so it goes (and lets go of the shared state) with the last of them.
 struct Callbacks(Rc<Shared>);
 
 impl Internal for Callbacks {
@@ -61,7 +60,7 @@ impl Internal for Callbacks {
         if fut == FutId::MAX {
             // `_on_timeout`: unregister from every outstanding input, one sentinel each.
             let todo = std::mem::take(&mut *s.todo.borrow_mut());
-            let me = s.me.borrow().clone().expect("registered");
+            let me: Rc<dyn Internal> = self.clone();
             for f in todo {
                 core.remove_internal(f, &me);
                 s.put(core, None);
@@ -169,10 +168,7 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
         getters: RefCell::new(VecDeque::new()),
         todo: RefCell::new(todo.clone()),
         timer: Cell::new(None),
-        me: RefCell::new(None),
     });
-    let callbacks: Rc<dyn Internal> = Rc::new(Callbacks(shared.clone()));
-    *shared.me.borrow_mut() = Some(callbacks);
     let loop_id = with_core(|core| core.loop_id);
     AsCompleted {
         shared,
@@ -186,7 +182,7 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
 /// The start of CPython's generator: `_on_completion` on every distinct input, in order of
 /// first occurrence, then the timeout timer.
 fn register(shared: &Rc<Shared>, todo: &[FutId], timeout: Option<u64>) {
-    let callbacks = shared.me.borrow().clone().expect("registered");
+    let callbacks: Rc<dyn Internal> = Rc::new(Callbacks(shared.clone()));
     with_core(|core| {
         for f in core.set_order(SetSite::AsCompletedRegistration, todo) {
             core.add_done_callback(f, DoneCb::Internal(callbacks.clone()));
@@ -200,4 +196,32 @@ fn register(shared: &Rc<Shared>, todo: &[FutId], timeout: Option<u64>) {
                 .set(Some(core.call_at_cb(when, HandleCb::Internal(callbacks))));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventLoop, create_task, sleep};
+
+    /// The iterator's state is shared with its callbacks only while they are registered: once
+    /// they have run and the loop's tables are reset, nothing but the iterator's own handles
+    /// refers to it (no reference cycle keeps it alive).
+    #[test]
+    fn the_shared_state_outlives_its_callbacks_only_through_the_iterator() {
+        let event_loop = EventLoop::new();
+        let shared = event_loop
+            .run_until_complete(async {
+                let a = create_task(async { sleep(1).await });
+                let b = create_task(async { sleep(2).await });
+                let mut it = as_completed::<(), _>(&[a, b], Some(5));
+                for next in it.by_ref() {
+                    next.await?;
+                }
+                Ok(it.shared.clone())
+            })
+            .expect("the body runs");
+        drop(event_loop);
+        let _fresh = EventLoop::new();
+        assert_eq!(Rc::strong_count(&shared), 1);
+    }
 }
