@@ -1648,13 +1648,14 @@ pub(crate) mod model {
             left.then_some((last, out))
         }
 
-        /// Whether a block's body was left: it ended, or is empty, or its last event left it.
-        pub(crate) fn body_left(&self, run: &OpRun<'_>, seg: &str) -> bool {
+        /// Whether a block's body was left, given its [`Model::body_exit`]: it ended, or is
+        /// empty, or its last event left it.
+        pub(crate) fn body_left(run: &OpRun<'_>, exit: Option<(usize, &Outcome)>) -> bool {
             let empty = match &run.node.op {
                 Op::TaskGroup(body) | Op::Timeout { body, .. } => body.is_empty(),
                 _ => false,
             };
-            run.end.is_some() || empty || self.body_exit(run, seg).is_some()
+            run.end.is_some() || empty || exit.is_some()
         }
     }
 }

@@ -134,13 +134,14 @@ fn groups<'m, 'a>(m: &'m Model<'a>) -> Vec<Group<'m, 'a>> {
             }
             spawns.sort_by_key(|s| s.0);
             children.sort_by_key(|c| c.1);
+            let exit = m.body_exit(run, "taskgroup");
             Group {
                 run,
                 end,
                 children,
                 spawns,
-                exit: m.body_exit(run, "taskgroup"),
-                left: m.body_left(run, "taskgroup"),
+                exit,
+                left: Model::body_left(run, exit),
             }
         })
         .collect()
