@@ -19,15 +19,17 @@ pub(crate) enum CallbackList {
 
 impl CallbackList {
     /// Appends a callback.
+    #[inline]
     pub(crate) fn push(&mut self, cb: DoneCb) {
-        *self = match std::mem::take(self) {
-            CallbackList::Empty => CallbackList::One(cb),
-            CallbackList::One(first) => CallbackList::Many(vec![first, cb]),
-            CallbackList::Many(mut all) => {
-                all.push(cb);
-                CallbackList::Many(all)
+        match self {
+            CallbackList::Empty => *self = CallbackList::One(cb),
+            CallbackList::Many(all) => all.push(cb),
+            CallbackList::One(_) => {
+                if let CallbackList::One(first) = std::mem::take(self) {
+                    *self = CallbackList::Many(vec![first, cb]);
+                }
             }
-        };
+        }
     }
 
     /// Removes every callback for which `matches` is true; returns how many (FUT-9).

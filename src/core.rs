@@ -155,6 +155,27 @@ impl FutSlot {
         }
     }
 
+    /// Drops what a released slot still holds (a cancelled `sleep` keeps its message), so
+    /// that [`FutSlot::renew`] finds nothing to drop.
+    pub(crate) fn empty(&mut self) {
+        debug_assert!(matches!(
+            self.callbacks,
+            crate::callbacks::CallbackList::Empty
+        ));
+        self.outcome = Outcome::None;
+        self.cancel_msg = None;
+        self.saved_cancel = None;
+    }
+
+    /// Makes an emptied slot a new pending future of the given kind, writing only the fields
+    /// that [`FutSlot::empty`] left set.
+    pub(crate) fn renew(&mut self, kind: FutKind) {
+        debug_assert!(self.owns_nothing(), "a reused slot was emptied");
+        self.state = FutState::Pending;
+        self.retrieved = false;
+        self.kind = kind;
+    }
+
     /// Whether dropping the slot would free or release nothing. Every field is named, so a
     /// new field must be considered here.
     fn owns_nothing(&self) -> bool {
@@ -262,6 +283,8 @@ pub(crate) struct Core {
     pub timers: Vec<TimerSlot>,
     pub soons: Vec<SoonSlot>,
     pub futs: Vec<FutSlot>,
+    /// Released future slots, reused (last released first) by the next futures created.
+    pub free_futs: Vec<FutId>,
     pub tasks: Vec<TaskSlot>,
     /// `_timer_cancelled_count`, including CPython's drift (semantics 2.2).
     pub cancelled_count: usize,
@@ -303,6 +326,7 @@ impl Core {
             timers: Vec::new(),
             soons: Vec::new(),
             futs: Vec::new(),
+            free_futs: Vec::new(),
             tasks: Vec::new(),
             cancelled_count: 0,
             stopping: false,
@@ -335,6 +359,7 @@ impl Core {
         self.timers.clear();
         self.soons.clear();
         self.clear_futures();
+        self.free_futs.clear();
         self.tasks.clear();
         self.cancelled_count = 0;
         self.stopping = false;

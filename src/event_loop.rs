@@ -574,6 +574,7 @@ impl Core {
     }
 
     /// Runs an entry's bookkeeping and says what to run with the borrow released.
+    #[inline]
     fn dispatch(&mut self, entry: Entry) -> Action {
         if self.observer.is_some() {
             let kind = self.handle_kind(&entry);
@@ -614,6 +615,7 @@ impl Core {
         }
     }
 
+    #[inline]
     fn step_action(&mut self, t: TaskId, exc: Option<Exception>) -> Action {
         match self.begin_step(t, exc) {
             Some(body) => Action::Poll(t, body),
@@ -621,6 +623,7 @@ impl Core {
         }
     }
 
+    #[inline]
     fn handle_action(&mut self, cb: HandleCb) -> Action {
         match cb {
             HandleCb::SleepWake(f) => {

@@ -25,10 +25,29 @@ pub(crate) const INVALID_STATE: &str = "invalid state";
 
 impl Core {
     /// `loop.create_future()` for a future of the given kind.
+    #[inline]
     pub(crate) fn new_future(&mut self, kind: FutKind) -> FutId {
+        if let Some(id) = self.free_futs.pop() {
+            self.futs[id as usize].renew(kind);
+            return id;
+        }
         let id = self.futs.len() as FutId;
         self.futs.push(FutSlot::new(kind));
         id
+    }
+
+    /// Gives the slot of a done internal future back for reuse. Only for a future that no
+    /// handle, ready entry or callback can reach any more (a `sleep`'s, once it resumed):
+    /// keeping the arena as small as the set of live futures keeps the loop's working set in
+    /// cache.
+    #[inline]
+    pub(crate) fn release_future(&mut self, f: FutId) {
+        debug_assert!(self.is_done(f), "only a done future is released");
+        if let Some(obs) = self.observer.as_mut() {
+            obs.future_released(f);
+        }
+        self.fut_mut(f).empty();
+        self.free_futs.push(f);
     }
 
     #[inline]
@@ -47,6 +66,7 @@ impl Core {
     }
 
     /// Queues every callback of `f` in registration order and clears the list (FUT-7).
+    #[inline]
     fn schedule_callbacks(&mut self, f: FutId) {
         let callbacks = std::mem::take(&mut self.fut_mut(f).callbacks);
         let ready = &mut self.ready;
@@ -59,10 +79,12 @@ impl Core {
     }
 
     /// `set_result(None)` for a future whose result is `()`.
+    #[inline]
     pub(crate) fn set_unit_result(&mut self, f: FutId) -> Result<(), Exception> {
         self.finish(f, Outcome::Unit)
     }
 
+    #[inline]
     fn finish(&mut self, f: FutId, outcome: Outcome) -> Result<(), Exception> {
         let slot = self.fut_mut(f);
         if slot.state != FutState::Pending {
@@ -91,6 +113,7 @@ impl Core {
         true
     }
 
+    #[inline]
     fn after_completion(&mut self, f: FutId) {
         if let Some(obs) = self.observer.as_mut() {
             obs.future_done(f, self.futs[f as usize].state == FutState::Cancelled);
@@ -108,6 +131,7 @@ impl Core {
     }
 
     /// `add_done_callback`: appended, or queued at once if the future is done (FUT-8).
+    #[inline]
     pub(crate) fn add_done_callback(&mut self, f: FutId, cb: DoneCb) {
         if self.is_done(f) {
             self.ready.push_back(Entry::Done(f, cb));
@@ -139,6 +163,7 @@ impl Core {
     /// The outcome as `result()` reports it, with the value left in place: `Ok(())` when
     /// finished normally, the exception otherwise (FUT-4). Consumes a saved cancellation and
     /// marks an exception as retrieved.
+    #[inline]
     pub(crate) fn outcome(&mut self, f: FutId) -> Result<(), Exception> {
         let slot = self.fut_mut(f);
         match slot.state {

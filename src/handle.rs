@@ -20,6 +20,7 @@ impl Core {
     }
 
     /// `call_at(when, cb)`: pushes a timer on the heap (LOOP-4).
+    #[inline]
     pub(crate) fn call_at_cb(&mut self, when: u64, cb: HandleCb) -> TimerId {
         let id = self.timers.len() as TimerId;
         self.timers.push(TimerSlot {
@@ -33,6 +34,7 @@ impl Core {
     }
 
     /// `TimerHandle.cancel()`: counts toward the purge rule only while in the heap.
+    #[inline]
     pub(crate) fn cancel_timer(&mut self, id: TimerId) {
         let slot = &mut self.timers[id as usize];
         if !slot.cancelled {

@@ -54,13 +54,15 @@ impl TimerHeap {
     }
 
     /// `heapq.heappush`.
+    #[inline]
     pub fn push(&mut self, entry: HeapEntry) {
         self.items.push(entry);
         let last = self.items.len() - 1;
-        self.sift_toward_root(0, last);
+        sift_toward_root(&mut self.items, 0, last);
     }
 
     /// `heapq.heappop`.
+    #[inline]
     pub fn pop(&mut self) -> Option<HeapEntry> {
         let last = self.items.pop()?;
         if self.items.is_empty() {
@@ -80,39 +82,46 @@ impl TimerHeap {
         }
     }
 
-    /// heapq's `_siftdown`: move the item at `pos` toward the root while strictly smaller.
-    fn sift_toward_root(&mut self, start: usize, mut pos: usize) {
-        let item = self.items[pos];
-        while pos > start {
-            let parent = (pos - 1) / 2;
-            if item.when < self.items[parent].when {
-                self.items[pos] = self.items[parent];
-                pos = parent;
-            } else {
-                break;
-            }
-        }
-        self.items[pos] = item;
-    }
-
     /// heapq's `_siftup`: walk the hole down to a leaf, then sift the item back up.
-    fn sift_to_leaf(&mut self, mut pos: usize) {
-        let end = self.items.len();
-        let start = pos;
-        let item = self.items[pos];
+    fn sift_to_leaf(&mut self, start: usize) {
+        let items = &mut self.items[..];
+        let len = items.len();
+        assert!(start < len, "sift from a position inside the heap");
+        let item = items[start];
+        let mut pos = start;
         let mut child = 2 * pos + 1;
-        while child < end {
+        while child < len {
             let right = child + 1;
-            if right < end && self.items[child].when >= self.items[right].when {
+            if right < len && items[child].when >= items[right].when {
                 child = right;
             }
-            self.items[pos] = self.items[child];
+            items[pos] = items[child];
             pos = child;
             child = 2 * pos + 1;
         }
-        self.items[pos] = item;
-        self.sift_toward_root(start, pos);
+        items[pos] = item;
+        sift_toward_root(items, start, pos);
     }
+}
+
+/// heapq's `_siftdown`: move the item at `pos` toward `start` while strictly smaller than its
+/// parent.
+#[inline]
+fn sift_toward_root(items: &mut [HeapEntry], start: usize, mut pos: usize) {
+    let Some(&item) = items.get(pos) else {
+        return;
+    };
+    while pos > start {
+        let parent = (pos - 1) / 2;
+        let above = items[parent];
+        if item.when < above.when {
+            items[pos] = above;
+            pos = parent;
+        } else {
+            break;
+        }
+    }
+    items[pos] = item;
 }
 
 #[cfg(test)]

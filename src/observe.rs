@@ -71,4 +71,8 @@ pub trait Observer {
     fn cancel_requested(&mut self, _task: u32, _msg: Option<&str>) {}
     /// A future (or task) completed; `cancelled` tells whether by cancellation.
     fn future_done(&mut self, _future: u32, _cancelled: bool) {}
+    /// A finished internal future (a `sleep`'s) can no longer be reached: its index will be
+    /// given to the next future created. Events about that index after this one concern the
+    /// new future.
+    fn future_released(&mut self, _future: u32) {}
 }

@@ -62,6 +62,7 @@ impl<T> StdFuture for Sleep<T> {
             Phase::Waiting { fut, timer } => {
                 let r = core.resume(fut);
                 core.cancel_timer(timer);
+                core.release_future(fut);
                 Some(r)
             }
             Phase::Yielded => Some(core.take_throw().map_or(Ok(()), Err)),

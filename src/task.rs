@@ -95,6 +95,7 @@ impl Core {
 
     /// The first half of a step: deliver must-cancel, set the current task, and hand out the
     /// body to poll. Returns `None` when the step ends without polling (TASK-8).
+    #[inline]
     pub(crate) fn begin_step(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Body> {
         let fut = self.task(t).fut;
         debug_assert!(!self.is_done(fut), "a step of a finished task was queued");
@@ -130,6 +131,7 @@ impl Core {
 
     /// The second half of a step, after the poll. Returns the body if it must be dropped
     /// (by the caller, outside the core borrow).
+    #[inline]
     pub(crate) fn end_step(
         &mut self,
         t: TaskId,
@@ -170,6 +172,7 @@ impl Core {
     }
 
     /// Registers the task's wakeup on `w` (semantics 2.6, `Yielded(future)`).
+    #[inline]
     fn suspend_task(&mut self, t: TaskId, w: FutId) {
         let fut = self.task(t).fut;
         if w == fut {
@@ -214,6 +217,7 @@ impl Core {
     }
 
     /// The exception a wakeup passes to the step: `future.result()` raised (semantics 2.6).
+    #[inline]
     pub(crate) fn wakeup_exception(&mut self, f: FutId) -> Option<Exception> {
         self.outcome(f).err()
     }

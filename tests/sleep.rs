@@ -184,3 +184,50 @@ fn sleep_4_cancelling_a_sleeping_task_cancels_the_sleep_future_at_once() {
 fn time_of(l: &EventLoop) -> u64 {
     l.time()
 }
+
+#[test]
+fn a_finished_sleep_gives_its_future_slot_to_the_next_future() {
+    // A sleep's future is internal: once the sleep has resumed nothing can reach it, so the
+    // next future created takes its index and the loop's arena stays as small as the set of
+    // live futures. Completion events name the index, so they repeat.
+    let (out, rec, _l) = run_loop(async {
+        for _ in 0..3 {
+            sleep(1).await?;
+        }
+        Ok(time())
+    });
+    assert_eq!(out.unwrap(), 3);
+    let log = rec.0.borrow();
+    let main_future = log.tasks[0].1;
+    let sleeps: Vec<u32> = log
+        .done
+        .iter()
+        .map(|&(f, _, _)| f)
+        .filter(|&f| f != main_future)
+        .collect();
+    assert_eq!(sleeps.len(), 3);
+    assert!(
+        sleeps.iter().all(|&f| f == sleeps[0]),
+        "every sleep reused the first one's slot: {sleeps:?}"
+    );
+}
+
+#[test]
+fn a_reused_slot_starts_pending_without_the_message_of_a_cancelled_sleep() {
+    // The first sleep is cancelled with a message; the second sleep reuses its slot and must
+    // finish normally, as a fresh future.
+    let (out, _rec, _l) = run_loop(async {
+        let sleeper = create_task(async {
+            match sleep(10).await {
+                Err(e) if e.is_cancelled() => {}
+                other => return Ok(format!("first sleep: {other:?}")),
+            }
+            sleep(1).await?;
+            Ok(format!("second sleep finished at {}", time()))
+        });
+        sleep(2).await?;
+        sleeper.cancel_with("stop");
+        sleeper.await
+    });
+    assert_eq!(out.unwrap(), "second sleep finished at 3");
+}

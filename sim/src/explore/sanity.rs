@@ -152,6 +152,13 @@ impl Observer for SanityLog {
         }
         s.completed_at[i] = Some(s.iteration);
     }
+
+    fn future_released(&mut self, future: u32) {
+        let mut s = self.0.borrow_mut();
+        if let Some(at) = s.completed_at.get_mut(future as usize) {
+            *at = None;
+        }
+    }
 }
 
 #[cfg(test)]

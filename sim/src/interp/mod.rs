@@ -261,6 +261,12 @@ impl Observer for SkippedBodies {
         }
     }
 
+    fn future_released(&mut self, future: u32) {
+        if let Some(o) = self.1.as_mut() {
+            o.future_released(future);
+        }
+    }
+
     fn body_skipped(&mut self, task: u32, exc: &Exception) {
         if let Some(o) = self.1.as_mut() {
             o.body_skipped(task, exc);
