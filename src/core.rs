@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use crate::exception::Exception;
 use crate::heap::TimerHeap;
@@ -33,7 +34,28 @@ pub(crate) type SoonId = u32;
 
 /// A task body with its result type erased. The result is boxed once when the body returns;
 /// zero-sized results (`()`) cost no allocation.
-pub(crate) type Body = Pin<Box<dyn StdFuture<Output = Result<Box<dyn Any>, Exception>>>>;
+pub(crate) type Body = Pin<Box<dyn ErasedBody>>;
+
+/// A task body polled through its result-erasing view: the body's own future, with no
+/// wrapper future around it (one state machine per poll, not two).
+pub(crate) trait ErasedBody {
+    /// Polls the body; a result comes back boxed as `dyn Any`.
+    fn poll_erased(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Box<dyn Any>, Exception>>;
+}
+
+impl<T: 'static, F: StdFuture<Output = Result<T, Exception>>> ErasedBody for F {
+    #[inline]
+    fn poll_erased(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Box<dyn Any>, Exception>> {
+        self.poll(cx)
+            .map(|r| r.map(|v| Box::new(v) as Box<dyn Any>))
+    }
+}
 
 /// Bookkeeping callback of a combinator, run with the core borrowed.
 pub(crate) trait Internal {
@@ -281,6 +303,8 @@ pub(crate) struct Core {
     pub ready: VecDeque<Entry>,
     pub heap: TimerHeap,
     pub timers: Vec<TimerSlot>,
+    /// Slots of timers that ran and can no longer be reached, reused by the next timers.
+    pub free_timers: Vec<TimerId>,
     pub soons: Vec<SoonSlot>,
     pub futs: Vec<FutSlot>,
     /// Released future slots, reused (last released first) by the next futures created.
@@ -324,6 +348,7 @@ impl Core {
             ready: VecDeque::new(),
             heap: TimerHeap::new(),
             timers: Vec::new(),
+            free_timers: Vec::new(),
             soons: Vec::new(),
             futs: Vec::new(),
             free_futs: Vec::new(),
@@ -357,6 +382,7 @@ impl Core {
         self.ready.clear();
         self.heap.clear();
         self.timers.clear();
+        self.free_timers.clear();
         self.soons.clear();
         self.clear_futures();
         self.free_futs.clear();

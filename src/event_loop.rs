@@ -705,7 +705,9 @@ fn run_once() -> Result<bool, RunError> {
         }) {
             Action::Nothing => {}
             Action::Poll(t, mut body) => {
-                let poll = body.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                let poll = body
+                    .as_mut()
+                    .poll_erased(&mut Context::from_waker(Waker::noop()));
                 let finished = with_core(|c| c.end_step(t, body, poll));
                 drop(finished);
             }

@@ -22,15 +22,36 @@ impl Core {
     /// `call_at(when, cb)`: pushes a timer on the heap (LOOP-4).
     #[inline]
     pub(crate) fn call_at_cb(&mut self, when: u64, cb: HandleCb) -> TimerId {
-        let id = self.timers.len() as TimerId;
-        self.timers.push(TimerSlot {
+        let slot = TimerSlot {
             when,
             cancelled: false,
             scheduled: true,
             cb: Some(cb),
-        });
+        };
+        let id = match self.free_timers.pop() {
+            Some(id) => {
+                self.timers[id as usize] = slot;
+                id
+            }
+            None => {
+                self.timers.push(slot);
+                (self.timers.len() - 1) as TimerId
+            }
+        };
         self.heap.push(HeapEntry { when, timer: id });
         id
+    }
+
+    /// Gives the slot of a timer that has run back for reuse. Only for a timer that no
+    /// handle can reach and that is neither in the heap nor queued (a `sleep`'s, once its
+    /// callback finished the sleep's future).
+    #[inline]
+    pub(crate) fn release_timer(&mut self, id: TimerId) {
+        debug_assert!(
+            !self.timers[id as usize].scheduled && self.timers[id as usize].cb.is_none(),
+            "only a timer that has run is released"
+        );
+        self.free_timers.push(id);
     }
 
     /// `TimerHandle.cancel()`: counts toward the purge rule only while in the heap.

@@ -1,12 +1,14 @@
 //! `asyncio.sleep` (SLEEP-1..SLEEP-4), built as CPython builds it: `sleep(0)` is one bare yield;
 //! `sleep(d)` is a future plus a timer that sets its result unless it was cancelled, and the
 //! timer is cancelled on the way out (so a cancelled sleep leaves a cancelled timer in the heap).
+//! Neither is reachable from outside, so once the sleep resumes the future's slot, and the
+//! timer's if it has run, are given back to the loop for the next ones.
 
 use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::core::{FutId, FutKind, HandleCb, TimerId, with_core};
+use crate::core::{FutId, FutKind, FutState, HandleCb, TimerId, with_core};
 use crate::exception::Exception;
 use crate::mutation::{self, Mutation};
 
@@ -61,7 +63,12 @@ impl<T> StdFuture for Sleep<T> {
             }
             Phase::Waiting { fut, timer } => {
                 let r = core.resume(fut);
-                core.cancel_timer(timer);
+                if core.fut(fut).state == FutState::Finished {
+                    // Only the timer finishes the future: it has run.
+                    core.release_timer(timer);
+                } else {
+                    core.cancel_timer(timer);
+                }
                 core.release_future(fut);
                 Some(r)
             }

@@ -376,7 +376,7 @@ where
     T: 'static,
     F: StdFuture<Output = Result<T, Exception>> + 'static,
 {
-    Box::pin(async move { body.await.map(|v| Box::new(v) as Box<dyn Any>) })
+    Box::pin(body)
 }
 
 /// `asyncio.create_task(body)` on the loop of this thread: the first step is queued with
