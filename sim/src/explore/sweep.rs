@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::io;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -155,18 +156,21 @@ pub fn sweep(
     let results: Vec<io::Result<(u64, Option<RunResult>)>> = pool.install(|| {
         seeds
             .par_iter()
-            .map(|&seed| {
-                let result = explorer.run(&config.schedule(seed, steps_hint));
-                let hash = result.report.trace.canonical_hash();
-                let failed = if result.passed() {
-                    None
-                } else {
-                    on_failure(&result)?;
-                    Some(result)
-                };
-                on_run();
-                Ok((hash, failed))
-            })
+            .map_init(
+                || Arc::new(explorer.graph.unshared()),
+                |graph, &seed| {
+                    let result = explorer.run_on(graph, &config.schedule(seed, steps_hint));
+                    let hash = result.report.trace.canonical_hash();
+                    let failed = if result.passed() {
+                        None
+                    } else {
+                        on_failure(&result)?;
+                        Some(result)
+                    };
+                    on_run();
+                    Ok((hash, failed))
+                },
+            )
             .collect()
     });
     let mut outcome = SweepOutcome::default();
