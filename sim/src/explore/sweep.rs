@@ -3,8 +3,11 @@
 //! Seeds `seed .. seed + runs` are split by `--shard I/N` (a seed belongs to shard
 //! `(seed - base) % N`), so N machines of a job array (CI matrix, Kubernetes Indexed Job,
 //! Slurm array) cover the range once between them. Within a machine, rayon runs the seeds on
-//! `jobs` threads, one loop per thread. The outcome of every seed depends on the seed alone,
-//! so `--jobs 1` and `--jobs 8` find the same failures.
+//! `jobs` threads, one loop per thread. Each rayon job runs its seeds on its own copy of the
+//! graph ([`Graph::unshared`](crate::graph::Graph::unshared)): runs clone the graph's names
+//! into every trace event, and threads sharing those reference counts would keep taking the
+//! same cache lines from each other. The outcome of every seed depends on the seed alone, so
+//! `--jobs 1` and `--jobs 8` find the same failures.
 
 use std::collections::BTreeSet;
 use std::io;
