@@ -62,9 +62,16 @@ impl Explorer {
 
     /// Runs `schedule` and checks the run (twice, with `check_determinism`).
     pub fn run(&self, schedule: &Schedule) -> RunResult {
-        let mut result = self.execute(schedule, |s| s);
+        self.run_on(&self.graph, schedule)
+    }
+
+    /// Like [`Explorer::run`], but on `graph`, which must equal the explorer's graph: a
+    /// thread of a sweep passes its own copy of it ([`Graph::unshared`]), so that the runs of
+    /// different threads share no reference count.
+    pub(crate) fn run_on(&self, graph: &Arc<Graph>, schedule: &Schedule) -> RunResult {
+        let mut result = self.execute(graph, schedule, |s| s);
         if self.check_determinism {
-            let again = self.execute(schedule, |s| s);
+            let again = self.execute(graph, schedule, |s| s);
             if let Some(v) = first_difference(&result, &again) {
                 result.violations.push(v);
             }
@@ -75,7 +82,7 @@ impl Explorer {
     /// Runs `schedule` and also returns, in words, how it deviated from CPython's order.
     pub fn run_explained(&self, schedule: &Schedule) -> (RunResult, Vec<String>) {
         let mut log = None;
-        let result = self.execute(schedule, |s| {
+        let result = self.execute(&self.graph, schedule, |s| {
             let (explaining, handle) = Explaining::new(s);
             log = Some(handle);
             Box::new(explaining)
@@ -88,6 +95,7 @@ impl Explorer {
 
     fn execute(
         &self,
+        graph: &Arc<Graph>,
         schedule: &Schedule,
         wrap: impl FnOnce(Box<dyn Scheduler>) -> Box<dyn Scheduler>,
     ) -> RunResult {
@@ -98,14 +106,14 @@ impl Explorer {
             iteration_budget: Some(self.budget),
             observer: Some(sanity.observer()),
         };
-        let report = run_graph(self.graph.clone(), options);
+        let report = run_graph(graph.clone(), options);
         let found = sanity.violations();
         let level = match schedule.policy {
             crate::policy::PolicyKind::Fifo => aiosim::Level::Fifo,
             _ => schedule.level,
         };
         let view = RunView {
-            graph: &self.graph,
+            graph,
             report: &report,
             sanity: &found,
             level,

@@ -3,11 +3,15 @@
 //! Seeds `seed .. seed + runs` are split by `--shard I/N` (a seed belongs to shard
 //! `(seed - base) % N`), so N machines of a job array (CI matrix, Kubernetes Indexed Job,
 //! Slurm array) cover the range once between them. Within a machine, rayon runs the seeds on
-//! `jobs` threads, one loop per thread. The outcome of every seed depends on the seed alone,
-//! so `--jobs 1` and `--jobs 8` find the same failures.
+//! `jobs` threads, one loop per thread. Each rayon job runs its seeds on its own copy of the
+//! graph ([`Graph::unshared`](crate::graph::Graph::unshared)): runs clone the graph's names
+//! into every trace event, and threads sharing those reference counts would keep taking the
+//! same cache lines from each other. The outcome of every seed depends on the seed alone, so
+//! `--jobs 1` and `--jobs 8` find the same failures.
 
 use std::collections::BTreeSet;
 use std::io;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -155,18 +159,21 @@ pub fn sweep(
     let results: Vec<io::Result<(u64, Option<RunResult>)>> = pool.install(|| {
         seeds
             .par_iter()
-            .map(|&seed| {
-                let result = explorer.run(&config.schedule(seed, steps_hint));
-                let hash = result.report.trace.canonical_hash();
-                let failed = if result.passed() {
-                    None
-                } else {
-                    on_failure(&result)?;
-                    Some(result)
-                };
-                on_run();
-                Ok((hash, failed))
-            })
+            .map_init(
+                || Arc::new(explorer.graph.unshared()),
+                |graph, &seed| {
+                    let result = explorer.run_on(graph, &config.schedule(seed, steps_hint));
+                    let hash = result.report.trace.canonical_hash();
+                    let failed = if result.passed() {
+                        None
+                    } else {
+                        on_failure(&result)?;
+                        Some(result)
+                    };
+                    on_run();
+                    Ok((hash, failed))
+                },
+            )
             .collect()
     });
     let mut outcome = SweepOutcome::default();

@@ -6,6 +6,7 @@ mod json;
 mod model;
 mod path;
 mod read;
+mod unshare;
 mod validate;
 
 pub use error::{GraphError, Location};

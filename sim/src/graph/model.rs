@@ -2,8 +2,8 @@
 //!
 //! Everything here has passed validation: references are resolved to indices, limits hold,
 //! and every op carries its trace path (graph-format 3.3). Names are `Arc<str>` and the
-//! whole graph is `Send + Sync`, so one parsed graph can be shared by workers on several
-//! threads.
+//! whole graph is `Send + Sync`, so one parsed graph can be handed to several threads; a
+//! thread that runs it many times is faster on its own copy ([`Graph::unshared`]).
 
 use crate::trace::OpKind;
 use std::sync::Arc;
