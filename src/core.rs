@@ -10,7 +10,6 @@
 //! runs with the core borrowed (`&mut Core`); user code (task bodies, user callbacks) always
 //! runs with the borrow released, so it may call back into the runtime.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future as StdFuture;
@@ -21,6 +20,7 @@ use std::task::{Context, Poll};
 use crate::exception::Exception;
 use crate::heap::TimerHeap;
 use crate::observe::Observer;
+use crate::results::{Results, Stored};
 use crate::schedule::{Fifo, Level, Scheduler, SetSite};
 
 /// Index of a future in the loop's arena (tasks have one too).
@@ -32,28 +32,23 @@ pub(crate) type TimerId = u32;
 /// Index of a `call_soon` handle.
 pub(crate) type SoonId = u32;
 
-/// A task body with its result type erased. The result is boxed once when the body returns;
-/// zero-sized results (`()`) cost no allocation.
+/// A task body with its result type erased. The result goes to the loop's result store when
+/// the body returns.
 pub(crate) type Body = Pin<Box<dyn ErasedBody>>;
 
 /// A task body polled through its result-erasing view: the body's own future, with no
 /// wrapper future around it (one state machine per poll, not two).
 pub(crate) trait ErasedBody {
-    /// Polls the body; a result comes back boxed as `dyn Any`.
-    fn poll_erased(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Box<dyn Any>, Exception>>;
+    /// Polls the body; a result is put in the result store of the open loop, and where it
+    /// went comes back.
+    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Stored, Exception>>;
 }
 
 impl<T: 'static, F: StdFuture<Output = Result<T, Exception>>> ErasedBody for F {
     #[inline]
-    fn poll_erased(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Box<dyn Any>, Exception>> {
+    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Stored, Exception>> {
         self.poll(cx)
-            .map(|r| r.map(|v| Box::new(v) as Box<dyn Any>))
+            .map(|r| r.map(|v| with_core(|c| c.results.put(v))))
     }
 }
 
@@ -120,8 +115,8 @@ pub(crate) enum Outcome {
     None,
     /// The unit result `()` (a `sleep`'s future, most internal waiters): nothing to box.
     Unit,
-    /// Any other result.
-    Value(Box<dyn Any>),
+    /// Any other result, kept in the loop's result store.
+    Value(Stored),
     /// An exception.
     Exc(Exception),
 }
@@ -210,7 +205,7 @@ impl FutSlot {
             retrieved: _,
             kind,
         } = self;
-        matches!(outcome, Outcome::None | Outcome::Unit)
+        !matches!(outcome, Outcome::Exc(_))
             && cancel_msg.is_none()
             && saved_cancel.is_none()
             && matches!(callbacks, crate::callbacks::CallbackList::Empty)
@@ -307,6 +302,8 @@ pub(crate) struct Core {
     pub free_timers: Vec<TimerId>,
     pub soons: Vec<SoonSlot>,
     pub futs: Vec<FutSlot>,
+    /// The results of the futures in `futs`.
+    pub results: Results,
     /// Released future slots, reused (last released first) by the next futures created.
     pub free_futs: Vec<FutId>,
     pub tasks: Vec<TaskSlot>,
@@ -351,6 +348,7 @@ impl Core {
             free_timers: Vec::new(),
             soons: Vec::new(),
             futs: Vec::new(),
+            results: Results::new(),
             free_futs: Vec::new(),
             tasks: Vec::new(),
             cancelled_count: 0,
@@ -385,6 +383,7 @@ impl Core {
         self.free_timers.clear();
         self.soons.clear();
         self.clear_futures();
+        self.results.clear();
         self.free_futs.clear();
         self.tasks.clear();
         self.cancelled_count = 0;

@@ -19,6 +19,7 @@ use crate::core::{
     with_loop,
 };
 use crate::exception::Exception;
+use crate::results::Stored;
 
 /// CPython's message for completing a future that is already done (FUT-3).
 pub(crate) const INVALID_STATE: &str = "invalid state";
@@ -74,8 +75,17 @@ impl Core {
     }
 
     /// `Future.set_result` (FUT-3: `InvalidStateError` when done).
-    pub(crate) fn set_result(&mut self, f: FutId, value: Box<dyn Any>) -> Result<(), Exception> {
-        self.finish(f, Outcome::Value(value))
+    pub(crate) fn set_result<T: 'static>(&mut self, f: FutId, value: T) -> Result<(), Exception> {
+        if self.is_done(f) {
+            return Err(Exception::invalid_state(INVALID_STATE));
+        }
+        let at = self.results.put(value);
+        self.finish(f, Outcome::Value(at))
+    }
+
+    /// `set_result` with a value already in the result store (a task's body's result).
+    pub(crate) fn set_stored_result(&mut self, f: FutId, at: Stored) -> Result<(), Exception> {
+        self.finish(f, Outcome::Value(at))
     }
 
     /// `set_result(None)` for a future whose result is `()`.
@@ -187,13 +197,12 @@ impl Core {
 
     /// The value of a future that finished normally.
     pub(crate) fn value_of<T: Clone + 'static>(&self, f: FutId) -> T {
-        let value: Option<&dyn Any> = match &self.fut(f).outcome {
-            Outcome::Unit => Some(&()),
-            Outcome::Value(v) => Some(v.as_ref()),
+        let value: Option<&T> = match self.fut(f).outcome {
+            Outcome::Unit => (&() as &dyn Any).downcast_ref::<T>(),
+            Outcome::Value(at) => self.results.get::<T>(at),
             _ => None,
         };
         value
-            .and_then(|v| v.downcast_ref::<T>())
             .expect("aiosim: future result has another type than its handle")
             .clone()
     }
@@ -383,7 +392,7 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `set_result(v)`; `InvalidStateError` if already done (FUT-3).
     pub fn set_result(&self, value: T) -> Result<(), Exception> {
-        self.raw.with(|c, f| c.set_result(f, Box::new(value)))
+        self.raw.with(|c, f| c.set_result(f, value))
     }
 
     /// `set_exception(e)`; `InvalidStateError` if already done (FUT-3). A `CancelledError`

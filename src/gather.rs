@@ -89,13 +89,13 @@ impl<T: Clone + 'static> DoneCallback<T> {
             let exc = core.make_cancelled_error(last);
             let _ = core.set_exception(outer, exc);
         } else if self.return_exceptions {
-            let _ = core.set_result(outer, Box::new(results));
+            let _ = core.set_result(outer, results);
         } else {
             let values: Vec<T> = results
                 .into_iter()
                 .map(|r| r.expect("every child finished normally"))
                 .collect();
-            let _ = core.set_result(outer, Box::new(values));
+            let _ = core.set_result(outer, values);
         }
     }
 }
@@ -189,7 +189,7 @@ fn gather_future<T: Clone + 'static, R: 'static>(
         let outer = if children.is_empty() {
             let outer = core.new_future(FutKind::Plain);
             let empty: Vec<R> = Vec::new();
-            let _ = core.set_result(outer, Box::new(empty));
+            let _ = core.set_result(outer, empty);
             outer
         } else {
             gather_ids::<T>(core, children, return_exceptions, read)

@@ -90,14 +90,18 @@ impl TimerHeap {
         let item = items[start];
         let mut pos = start;
         let mut child = 2 * pos + 1;
-        while child < len {
-            let right = child + 1;
-            if right < len && items[child].when >= items[right].when {
-                child = right;
-            }
+        // While both children exist, take the right one unless the left is strictly
+        // smaller. The choice is computed, not branched on: it is a coin flip for the
+        // predictor, level after level.
+        while child + 1 < len {
+            child += usize::from(items[child].when >= items[child + 1].when);
             items[pos] = items[child];
             pos = child;
             child = 2 * pos + 1;
+        }
+        if child < len {
+            items[pos] = items[child];
+            pos = child;
         }
         items[pos] = item;
         sift_toward_root(items, start, pos);

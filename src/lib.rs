@@ -44,6 +44,7 @@ pub mod heap;
 pub mod mutation;
 pub mod observe;
 pub mod real_time;
+mod results;
 pub mod runner;
 pub mod schedule;
 pub mod shield;

@@ -38,7 +38,7 @@ impl<T: Clone + 'static> Internal for InnerDone<T> {
                 }
                 Ok(None) => {
                     let value = core.value_of::<T>(inner);
-                    let _ = core.set_result(self.outer, Box::new(value));
+                    let _ = core.set_result(self.outer, value);
                 }
             },
         }

@@ -10,7 +10,6 @@
 //! await point where the body is suspended. The body sees it as `Err(e)` from that `.await` and
 //! may catch it (TASK-7). A body cancelled before its first step never runs (TASK-8).
 
-use std::any::Any;
 use std::future::Future as StdFuture;
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -24,6 +23,7 @@ use crate::core::{
 use crate::exception::Exception;
 use crate::future::{FutureRef, State};
 use crate::mutation::{self, Mutation};
+use crate::results::Stored;
 
 impl Core {
     /// Creates a task for `body` and queues its first step (TASK-1).
@@ -136,7 +136,7 @@ impl Core {
         &mut self,
         t: TaskId,
         body: Body,
-        poll: Poll<Result<Box<dyn Any>, Exception>>,
+        poll: Poll<Result<Stored, Exception>>,
     ) -> Option<Body> {
         self.current = None;
         self.task_mut(t).throw = None;
@@ -192,16 +192,16 @@ impl Core {
     }
 
     /// Completes the task's future from the body's outcome (TASK-2, TASK-9, TASK-14c).
-    fn finish_task(&mut self, t: TaskId, outcome: Result<Box<dyn Any>, Exception>) {
+    fn finish_task(&mut self, t: TaskId, outcome: Result<Stored, Exception>) {
         let fut = self.task(t).fut;
         let done = match outcome {
             Ok(value) if self.task(t).must_cancel => {
                 self.task_mut(t).must_cancel = false;
                 let msg = self.fut(fut).cancel_msg.clone();
-                drop(value);
+                self.results.discard(value);
                 self.plain_cancel(fut, msg)
             }
-            Ok(value) => self.set_result(fut, value).is_ok(),
+            Ok(value) => self.set_stored_result(fut, value).is_ok(),
             Err(exc) if exc.is_cancelled() => {
                 let exc = if mutation::active(Mutation::CancelMessageLost) {
                     Exception::cancelled(None)
