@@ -30,6 +30,10 @@ impl Policy for Random {
     fn choose(&mut self, point: &Point<'_>) -> u32 {
         uniform(&mut self.rng, point.options())
     }
+
+    fn reads_candidates(&self) -> bool {
+        false
+    }
 }
 
 /// One of `options` options, uniformly (the other policies use it for the points they have

@@ -92,8 +92,8 @@ impl DecisionLogHandle {
 }
 
 /// A [`Policy`] as an [`aiosim::Scheduler`] at a given level, recording its decisions.
-pub struct Recording {
-    policy: Box<dyn Policy>,
+pub struct Recording<P = Box<dyn Policy>> {
+    policy: P,
     level: Level,
     injects: bool,
     log: DecisionLogHandle,
@@ -103,15 +103,10 @@ pub struct Recording {
     steps: u64,
 }
 
-impl Recording {
+impl<P: Policy> Recording<P> {
     /// Records `policy`'s decisions into `log`; `injects` says whether the loop asks for
     /// cancellations to inject.
-    pub fn new(
-        policy: Box<dyn Policy>,
-        level: Level,
-        injects: bool,
-        log: DecisionLogHandle,
-    ) -> Recording {
+    pub fn new(policy: P, level: Level, injects: bool, log: DecisionLogHandle) -> Recording<P> {
         Recording {
             policy,
             level,
@@ -123,6 +118,7 @@ impl Recording {
     }
 
     /// Asks the policy (if there is a choice) and logs the decision.
+    #[inline]
     fn decide(&mut self, point: Point<'_>) -> u32 {
         let options = point.options();
         if options < 2 {
@@ -141,7 +137,7 @@ impl Recording {
     }
 }
 
-impl Scheduler for Recording {
+impl<P: Policy> Scheduler for Recording<P> {
     fn level(&self) -> Level {
         self.level
     }
@@ -150,11 +146,26 @@ impl Scheduler for Recording {
         self.injects
     }
 
+    fn reads_candidates(&self) -> bool {
+        self.policy.reads_candidates()
+    }
+
     fn pick(&mut self, iteration: u64, now: u64, eligible: &[Candidate]) -> usize {
         let point = Point::Pick {
             iteration,
             now,
+            count: count(eligible.len()),
             eligible,
+        };
+        self.decide(point) as usize
+    }
+
+    fn pick_among(&mut self, iteration: u64, now: u64, eligible: usize) -> usize {
+        let point = Point::Pick {
+            iteration,
+            now,
+            count: count(eligible),
+            eligible: &[],
         };
         self.decide(point) as usize
     }
