@@ -117,8 +117,9 @@ impl<P: Policy> Recording<P> {
         }
     }
 
-    /// Asks the policy (if there is a choice) and logs the decision.
-    #[inline]
+    /// Asks the policy (if there is a choice) and logs the decision. Inlined into each
+    /// caller, so that the point is never built in memory and a known policy's draw is direct.
+    #[inline(always)]
     fn decide(&mut self, point: Point<'_>) -> u32 {
         let options = point.options();
         if options < 2 {

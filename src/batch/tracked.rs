@@ -1,30 +1,20 @@
-//! The ready batch of one iteration, when a scheduler may reorder it (level ≥ 1).
-//!
-//! At the start of the run phase the batch's entries leave the ready queue (entries queued
-//! while it runs wait for the next iteration, LOOP-2). The set of entries that may run next
-//! is kept up to date as entries are taken, so choosing costs no rescan of the batch:
-//!
-//! ```text
-//!   chain lanes  (a future's callbacks P4, call_soon P3): only the oldest untaken entry
-//!   task lanes   (a task has at most one queued entry, TASK-18): always eligible
-//!   timers       (a sorted suffix of the batch): the group with the earliest deadline
-//!                (different deadlines keep deadline order, P6)
-//!   level 1      every non-timer entry is one chain ahead of the timers, so the only
-//!                choice is among equal-deadline timers
-//! ```
+//! A tracked batch: its entries leave the ready queue, and the set of entries that may run next
+//! is kept up to date as entries are taken, so choosing costs no rescan of the batch.
 //!
 //! The eligible entries are kept as batch indices in FIFO order. A scheduler that reads
 //! candidates (`Scheduler::reads_candidates` or `Scheduler::reads_tasks`) gets them built for
 //! each pick; the others are told only how many there are (`Scheduler::pick_among`).
 
+use super::lane_of;
 use crate::core::{Core, DoneCb, Entry, FutSlot, HandleCb, TimerSlot};
 use crate::schedule::{Candidate, Lane, Level};
 
 /// No next entry in the chain.
 const NONE: u32 = u32::MAX;
 
-/// The batch and its eligible entries. Buffers are kept across iterations and loops.
-pub(crate) struct Batch {
+/// The entries of a tracked batch and its eligible ones. Buffers are kept across iterations
+/// and loops.
+pub(super) struct Tracked {
     entries: Vec<Option<Entry>>,
     lanes: Vec<Lane>,
     /// The next entry of the same chain lane, or `NONE`.
@@ -53,10 +43,10 @@ pub(crate) struct Batch {
     reads_candidates: bool,
 }
 
-impl Batch {
+impl Tracked {
     /// An empty batch (usable in constant initialisers).
-    pub(crate) const fn new() -> Batch {
-        Batch {
+    pub(super) const fn new() -> Tracked {
+        Tracked {
             entries: Vec::new(),
             lanes: Vec::new(),
             next: Vec::new(),
@@ -74,7 +64,7 @@ impl Batch {
     }
 
     /// Forgets any batch in progress, keeping the buffers' capacity.
-    pub(crate) fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.entries.clear();
         self.lanes.clear();
         self.next.clear();
@@ -83,19 +73,14 @@ impl Batch {
         self.candidates.clear();
         self.chains.clear();
     }
-
-    /// Whether a batch is in progress.
-    pub(crate) fn is_active(&self) -> bool {
-        !self.eligible.is_empty()
-    }
 }
 
 impl Core {
-    /// Moves the first `len` ready entries into the batch and computes what may run first.
-    pub(crate) fn begin_batch(&mut self, len: usize) {
-        let reads_candidates = self.scheduler.as_ref().is_none_or(|s| s.reads_candidates());
+    /// Moves the first `len` ready entries into the batch and computes what may run first;
+    /// `reads_candidates` says whether the scheduler is given candidates or their number.
+    pub(super) fn begin_tracked(&mut self, len: usize, reads_candidates: bool) {
         let Core {
-            batch: b,
+            batch,
             ready,
             timers,
             futs,
@@ -103,16 +88,13 @@ impl Core {
             reads_tasks,
             ..
         } = self;
+        let b = &mut batch.tracked;
         b.clear();
         b.reads_tasks = *reads_tasks;
-        b.reads_candidates = reads_candidates || *reads_tasks;
+        b.reads_candidates = reads_candidates;
         if b.reads_tasks {
             b.tasks.resize(len, None);
         }
-        assert!(
-            len < NONE as usize,
-            "a batch has fewer than 2^32 - 1 entries"
-        );
         let ties_only = *level == Level::Ties;
         let mut timers_from = len;
         for i in 0..len {
@@ -154,20 +136,21 @@ impl Core {
     }
 
     /// Takes the next entry of the batch: the scheduler's pick when there is a choice.
-    pub(crate) fn next_batch_entry(&mut self) -> Entry {
-        let count = self.batch.eligible.len();
+    pub(super) fn next_tracked(&mut self) -> Entry {
+        let count = self.batch.tracked.eligible.len();
         let choice = if count > 1 {
             self.pick_eligible(count)
         } else {
             0
         };
         let Core {
-            batch: b,
+            batch,
             timers,
             futs,
             level,
             ..
         } = self;
+        let b = &mut batch.tracked;
         let i = b.eligible[choice] as usize;
         let entry = b.entries[i].take().expect("an eligible entry is untaken");
         match b.lanes[i] {
@@ -205,25 +188,14 @@ impl Core {
         let scheduler = scheduler
             .as_mut()
             .expect("a reordering level has a scheduler");
-        let choice = if batch.reads_candidates {
-            batch.fill_candidates();
-            scheduler.pick(iteration, now, &batch.candidates)
+        let b = &mut batch.tracked;
+        let choice = if b.reads_candidates {
+            b.fill_candidates();
+            scheduler.pick(iteration, now, &b.candidates)
         } else {
             scheduler.pick_among(iteration, now, count)
         };
         choice.min(count - 1)
-    }
-}
-
-/// The ordering lane of a ready entry.
-fn lane_of(timers: &[TimerSlot], e: &Entry) -> Lane {
-    match e {
-        Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => {
-            Lane::Task(*t)
-        }
-        Entry::Done(f, _) => Lane::Future(*f),
-        Entry::Timer(id) => Lane::Timer(timers[*id as usize].when),
-        Entry::Soon(_) => Lane::Soon,
     }
 }
 
@@ -239,7 +211,7 @@ fn subject(timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
     }
 }
 
-impl Batch {
+impl Tracked {
     /// Makes the next group of equal-deadline timers eligible.
     fn release_timer_group(&mut self, timers: &[TimerSlot], futs: &[FutSlot]) {
         let start = self.group_end;
@@ -286,7 +258,7 @@ impl Batch {
 
     /// Builds the candidates of the eligible entries, in their order.
     fn fill_candidates(&mut self) {
-        let Batch {
+        let Tracked {
             eligible,
             candidates,
             lanes,
