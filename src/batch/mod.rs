@@ -11,20 +11,18 @@
 //!                choice is among equal-deadline timers
 //! ```
 //!
-//! A batch is run one of two ways, with the same choices:
+//! At the start of a batch its entries leave the ready queue (entries queued while it runs
+//! wait for the next iteration, LOOP-2). It is then run one of two ways, with the same choices:
 //!
 //! - **Free** (level ≥ 2, a scheduler that reads only how many entries are eligible): when no
 //!   chain lane holds two of the batch's entries and its timers share one deadline, every
 //!   untaken entry is eligible until the batch ends: the `k`-th eligible entry is the `k`-th
-//!   untaken one in queue order, and nothing else is kept.
-//! - **Tracked** (any other batch, [`tracked`]): the entries leave the ready queue and the
-//!   eligible ones are kept up to date as entries are taken.
-//!
-//! Entries queued while a batch runs wait for the next iteration either way (LOOP-2).
+//!   untaken one in queue order ([`untaken`]), and nothing else is kept.
+//! - **Tracked** (any other batch, [`tracked`]): the eligible entries are kept up to date as
+//!   entries are taken.
 
 mod tracked;
-
-use std::collections::VecDeque;
+mod untaken;
 
 use crate::core::{Core, DoneCb, Entry, TimerSlot};
 use crate::schedule::{Lane, Level};
@@ -35,12 +33,12 @@ pub(crate) struct Batch {
     left: usize,
     /// Whether the batch in progress is free (see the module documentation).
     free: bool,
-    /// The chain lanes of a batch being checked for freedom (scratch).
-    chains: Vec<Lane>,
-    /// A free batch's entries in queue order, `None` once taken.
+    /// Finds out whether a batch being started is free.
+    free_check: FreeCheck,
+    /// The batch's entries in queue order, `None` once taken.
     entries: Vec<Option<Entry>>,
-    /// A free batch's untaken entries (indices into `entries`), in queue order.
-    untaken: Vec<u32>,
+    /// A free batch's untaken entries (indices into `entries`).
+    untaken: untaken::Untaken,
     /// The state of a tracked batch.
     tracked: tracked::Tracked,
 }
@@ -51,9 +49,9 @@ impl Batch {
         Batch {
             left: 0,
             free: false,
-            chains: Vec::new(),
+            free_check: FreeCheck::new(),
             entries: Vec::new(),
-            untaken: Vec::new(),
+            untaken: untaken::Untaken::new(),
             tracked: tracked::Tracked::new(),
         }
     }
@@ -62,9 +60,7 @@ impl Batch {
     pub(crate) fn clear(&mut self) {
         self.left = 0;
         self.free = false;
-        self.chains.clear();
         self.entries.clear();
-        self.untaken.clear();
         self.tracked.clear();
     }
 
@@ -76,30 +72,42 @@ impl Batch {
 }
 
 impl Core {
-    /// Starts a batch of the first `len` ready entries.
+    /// Starts a batch of the first `len` ready entries: they leave the ready queue.
     pub(crate) fn begin_batch(&mut self, len: usize) {
-        let counts_only = !self.reads_tasks
-            && self
-                .scheduler
-                .as_ref()
-                .is_some_and(|s| !s.reads_candidates());
         // Entry indices are u32, and the tracked batch reserves u32::MAX.
         assert!(
             len < u32::MAX as usize,
             "a batch has fewer than 2^32 - 1 entries"
         );
-        let b = &mut self.batch;
+        let counts_only = !self.reads_tasks
+            && self
+                .scheduler
+                .as_ref()
+                .is_some_and(|s| !s.reads_candidates());
+        let Core {
+            batch: b,
+            ready,
+            timers,
+            level,
+            ..
+        } = self;
         b.left = len;
-        b.free = counts_only
-            && self.level >= Level::Interleave
-            && is_free(&self.ready, len, &self.timers, &mut b.chains);
-        if b.free {
-            b.entries.clear();
-            b.entries.extend(self.ready.drain(..len).map(Some));
-            b.untaken.clear();
-            b.untaken.extend(0..len as u32);
+        b.entries.clear();
+        b.free = if counts_only && *level >= Level::Interleave {
+            b.free_check.start();
+            for entry in ready.drain(..len) {
+                b.free_check.admit(timers, &entry);
+                b.entries.push(Some(entry));
+            }
+            b.free_check.finish()
         } else {
-            self.begin_tracked(len, !counts_only);
+            b.entries.extend(ready.drain(..len).map(Some));
+            false
+        };
+        if b.free {
+            b.untaken.fill(len);
+        } else {
+            self.begin_tracked(!counts_only);
         }
     }
 
@@ -121,34 +129,56 @@ impl Core {
             0
         };
         let b = &mut self.batch;
-        let i = b.untaken.remove(choice) as usize;
+        let i = b.untaken.take(choice);
         b.entries[i].take().expect("an untaken entry")
     }
 }
 
-/// Whether the first `len` entries of `ready` form a free batch: no chain lane holds two of
-/// them and their timers share one deadline. `chains` is scratch space.
-fn is_free(
-    ready: &VecDeque<Entry>,
-    len: usize,
-    timers: &[TimerSlot],
-    chains: &mut Vec<Lane>,
-) -> bool {
-    chains.clear();
-    let mut deadline = None;
-    for entry in ready.range(..len) {
-        match lane_of(timers, entry) {
-            Lane::Task(_) => {}
-            Lane::Timer(when) => match deadline {
-                None => deadline = Some(when),
-                Some(d) if d == when => {}
-                Some(_) => return false,
-            },
-            lane => chains.push(lane),
+/// Finds out, entry by entry, whether a batch is free: no chain lane holds two of its entries
+/// and its timers share one deadline.
+struct FreeCheck {
+    /// The chain lanes met so far.
+    chains: Vec<Lane>,
+    /// The deadline of the first timer met.
+    deadline: Option<u64>,
+    /// Whether a timer with another deadline was met.
+    split: bool,
+}
+
+impl FreeCheck {
+    /// A check with nothing met (usable in constant initialisers).
+    const fn new() -> FreeCheck {
+        FreeCheck {
+            chains: Vec::new(),
+            deadline: None,
+            split: false,
         }
     }
-    chains.sort_unstable();
-    chains.windows(2).all(|w| w[0] != w[1])
+
+    /// Starts checking a new batch.
+    fn start(&mut self) {
+        self.deadline = None;
+        self.split = false;
+    }
+
+    /// Meets the batch's next entry.
+    #[inline]
+    fn admit(&mut self, timers: &[TimerSlot], entry: &Entry) {
+        match lane_of(timers, entry) {
+            Lane::Task(_) => {}
+            Lane::Timer(when) => self.split |= *self.deadline.get_or_insert(when) != when,
+            lane => self.chains.push(lane),
+        }
+    }
+
+    /// Whether the entries met form a free batch.
+    fn finish(&mut self) -> bool {
+        if self.split {
+            return false;
+        }
+        self.chains.sort_unstable();
+        self.chains.windows(2).all(|w| w[0] != w[1])
+    }
 }
 
 /// The ordering lane of a ready entry.

@@ -1,5 +1,5 @@
-//! A tracked batch: its entries leave the ready queue, and the set of entries that may run next
-//! is kept up to date as entries are taken, so choosing costs no rescan of the batch.
+//! A tracked batch: the set of entries that may run next is kept up to date as entries are
+//! taken, so choosing costs no rescan of the batch.
 //!
 //! The eligible entries are kept as batch indices in FIFO order. A scheduler that reads
 //! candidates (`Scheduler::reads_candidates` or `Scheduler::reads_tasks`) gets them built for
@@ -15,14 +15,14 @@ const NONE: u32 = u32::MAX;
 /// The entries of a tracked batch and its eligible ones. Buffers are kept across iterations
 /// and loops.
 pub(super) struct Tracked {
-    entries: Vec<Option<Entry>>,
+    /// Each entry's lane.
     lanes: Vec<Lane>,
     /// The next entry of the same chain lane, or `NONE`.
     next: Vec<u32>,
     /// Each entry's task ([`Candidate::task`]), noted when the entry becomes eligible; empty
     /// unless the scheduler reads tasks.
     tasks: Vec<Option<u32>>,
-    /// Entries that may run next (indices into `entries`), in batch (FIFO) order.
+    /// Entries that may run next (batch indices), in batch (FIFO) order.
     eligible: Vec<u32>,
     /// The eligible entries as candidates, rebuilt for each pick of a scheduler that reads
     /// them.
@@ -47,7 +47,6 @@ impl Tracked {
     /// An empty batch (usable in constant initialisers).
     pub(super) const fn new() -> Tracked {
         Tracked {
-            entries: Vec::new(),
             lanes: Vec::new(),
             next: Vec::new(),
             tasks: Vec::new(),
@@ -65,7 +64,6 @@ impl Tracked {
 
     /// Forgets any batch in progress, keeping the buffers' capacity.
     pub(super) fn clear(&mut self) {
-        self.entries.clear();
         self.lanes.clear();
         self.next.clear();
         self.tasks.clear();
@@ -76,12 +74,11 @@ impl Tracked {
 }
 
 impl Core {
-    /// Moves the first `len` ready entries into the batch and computes what may run first;
+    /// Computes what may run first among the batch's entries (already in `batch.entries`);
     /// `reads_candidates` says whether the scheduler is given candidates or their number.
-    pub(super) fn begin_tracked(&mut self, len: usize, reads_candidates: bool) {
+    pub(super) fn begin_tracked(&mut self, reads_candidates: bool) {
         let Core {
             batch,
-            ready,
             timers,
             futs,
             level,
@@ -89,6 +86,12 @@ impl Core {
             ..
         } = self;
         let b = &mut batch.tracked;
+        let ctx = Ctx {
+            entries: &batch.entries,
+            timers,
+            futs,
+        };
+        let len = ctx.entries.len();
         b.clear();
         b.reads_tasks = *reads_tasks;
         b.reads_candidates = reads_candidates;
@@ -97,21 +100,20 @@ impl Core {
         }
         let ties_only = *level == Level::Ties;
         let mut timers_from = len;
-        for i in 0..len {
-            let entry = ready.pop_front().expect("the batch is queued");
-            let lane = match (&entry, ties_only) {
-                (Entry::Timer(_), _) => lane_of(timers, &entry),
+        for (i, entry) in ctx.entries.iter().enumerate() {
+            let entry = entry.as_ref().expect("a new batch has all its entries");
+            let lane = match (entry, ties_only) {
+                (Entry::Timer(_), _) => lane_of(timers, entry),
                 // Level 1 keeps every non-timer entry in queue order: one chain.
                 (_, true) => Lane::Soon,
-                _ => lane_of(timers, &entry),
+                _ => lane_of(timers, entry),
             };
-            b.entries.push(Some(entry));
             b.lanes.push(lane);
             b.next.push(NONE);
             let i = i as u32;
             match lane {
                 Lane::Timer(_) => timers_from = timers_from.min(i as usize),
-                Lane::Task(_) => b.push_eligible(i, timers, futs),
+                Lane::Task(_) => b.push_eligible(i, &ctx),
                 Lane::Future(_) | Lane::Soon => {
                     match b.chains.iter_mut().find(|(l, _)| *l == lane) {
                         Some((_, last)) => {
@@ -120,7 +122,7 @@ impl Core {
                         }
                         None => {
                             b.chains.push((lane, i));
-                            b.push_eligible(i, timers, futs);
+                            b.push_eligible(i, &ctx);
                         }
                     }
                 }
@@ -131,7 +133,7 @@ impl Core {
         b.group_end = timers_from;
         b.group_left = 0;
         if !ties_only || b.before_timers == 0 {
-            b.release_timer_group(timers, futs);
+            b.release_timer_group(&ctx);
         }
     }
 
@@ -152,13 +154,20 @@ impl Core {
         } = self;
         let b = &mut batch.tracked;
         let i = b.eligible[choice] as usize;
-        let entry = b.entries[i].take().expect("an eligible entry is untaken");
+        let entry = batch.entries[i]
+            .take()
+            .expect("an eligible entry is untaken");
+        let ctx = Ctx {
+            entries: &batch.entries,
+            timers,
+            futs,
+        };
         match b.lanes[i] {
             Lane::Timer(_) => {
                 b.eligible.remove(choice);
                 b.group_left -= 1;
                 if b.group_left == 0 {
-                    b.release_timer_group(timers, futs);
+                    b.release_timer_group(&ctx);
                 }
             }
             _ => {
@@ -166,12 +175,12 @@ impl Core {
                     NONE => {
                         b.eligible.remove(choice);
                     }
-                    n => b.replace_eligible(choice, n, timers, futs),
+                    n => b.replace_eligible(choice, n, &ctx),
                 }
                 if i < b.timers_from {
                     b.before_timers -= 1;
                     if b.before_timers == 0 && *level == Level::Ties {
-                        b.release_timer_group(timers, futs);
+                        b.release_timer_group(&ctx);
                     }
                 }
             }
@@ -211,9 +220,16 @@ fn subject(timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
     }
 }
 
+/// What the bookkeeping reads: the batch's entries and the tables their tasks are found in.
+struct Ctx<'a> {
+    entries: &'a [Option<Entry>],
+    timers: &'a [TimerSlot],
+    futs: &'a [FutSlot],
+}
+
 impl Tracked {
     /// Makes the next group of equal-deadline timers eligible.
-    fn release_timer_group(&mut self, timers: &[TimerSlot], futs: &[FutSlot]) {
+    fn release_timer_group(&mut self, ctx: &Ctx<'_>) {
         let start = self.group_end;
         let Some(Lane::Timer(when)) = self.lanes.get(start).copied() else {
             return;
@@ -223,7 +239,7 @@ impl Tracked {
             .unwrap_or(self.lanes.len());
         // Every entry still eligible comes before the timers, so the group goes at the end.
         for i in start..end {
-            self.push_eligible(i as u32, timers, futs);
+            self.push_eligible(i as u32, ctx);
         }
         self.group_end = end;
         self.group_left = end - start;
@@ -231,26 +247,26 @@ impl Tracked {
 
     /// Notes the task of entry `i` (which becomes eligible), if the scheduler reads it.
     #[inline]
-    fn note_task(&mut self, i: u32, timers: &[TimerSlot], futs: &[FutSlot]) {
+    fn note_task(&mut self, i: u32, ctx: &Ctx<'_>) {
         if self.reads_tasks {
             let i = i as usize;
-            self.tasks[i] = self.entries[i]
+            self.tasks[i] = ctx.entries[i]
                 .as_ref()
-                .and_then(|e| subject(timers, futs, e));
+                .and_then(|e| subject(ctx.timers, ctx.futs, e));
         }
     }
 
     /// Makes entry `i` eligible; it comes after every entry eligible so far.
-    fn push_eligible(&mut self, i: u32, timers: &[TimerSlot], futs: &[FutSlot]) {
-        self.note_task(i, timers, futs);
+    fn push_eligible(&mut self, i: u32, ctx: &Ctx<'_>) {
+        self.note_task(i, ctx);
         self.eligible.push(i);
     }
 
     /// Replaces the eligible entry at `at` by the entry `i` of the same lane (which comes later
     /// in the batch), keeping the eligible entries in batch order: the ones in between move up
     /// by one.
-    fn replace_eligible(&mut self, at: usize, i: u32, timers: &[TimerSlot], futs: &[FutSlot]) {
-        self.note_task(i, timers, futs);
+    fn replace_eligible(&mut self, at: usize, i: u32, ctx: &Ctx<'_>) {
+        self.note_task(i, ctx);
         let to = at + self.eligible[at..].partition_point(|&e| e < i) - 1;
         self.eligible.copy_within(at + 1..=to, at);
         self.eligible[to] = i;
