@@ -10,7 +10,7 @@ const STEP: usize = 16;
 
 /// The untaken batch indices, in queue order.
 pub(super) struct Untaken {
-    /// The indices, then at least [`STEP`] slots of padding.
+    /// The indices, then [`STEP`] slots of padding (their values do not matter).
     list: Vec<u32>,
     /// How many indices are untaken.
     len: usize,
@@ -28,8 +28,7 @@ impl Untaken {
     /// Makes `0..len` the untaken indices.
     pub(super) fn fill(&mut self, len: usize) {
         self.list.clear();
-        self.list.extend(0..len as u32);
-        self.list.resize(len + STEP, 0);
+        self.list.extend(0..(len + STEP) as u32);
         self.len = len;
     }
 
@@ -37,11 +36,14 @@ impl Untaken {
     /// must be below the number of untaken indices.
     #[inline]
     pub(super) fn take(&mut self, k: usize) -> usize {
-        assert!(k < self.len, "rank {k} of {} untaken entries", self.len);
+        debug_assert!(k < self.len, "rank {k} of {} untaken entries", self.len);
         let index = self.list[k];
         let mut at = k;
         while at + 1 < self.len {
-            self.list.copy_within(at + 1..at + 1 + STEP, at);
+            let window: &mut [u32; STEP + 1] = (&mut self.list[at..=at + STEP])
+                .try_into()
+                .expect("a window of STEP + 1 indices");
+            window.copy_within(1.., 0);
             at += STEP;
         }
         self.len -= 1;

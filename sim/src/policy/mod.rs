@@ -62,6 +62,7 @@ mod random;
 mod record;
 mod replay;
 mod schedule;
+mod spare;
 
 use aiosim::{Candidate, Level, Scheduler, SetSite};
 use rand::SeedableRng;

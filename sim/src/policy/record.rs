@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use aiosim::{Candidate, Injection, Level, Scheduler, SetSite};
 
-use super::{ChoicePoint, Decision, Point, Policy, count};
+use super::{ChoicePoint, Decision, Point, Policy, count, spare};
 
 /// How many consecutive iterations may defer due timers (level 3).
 pub const MAX_DEFERRALS: u32 = 3;
@@ -39,14 +39,30 @@ impl std::fmt::Display for Divergence {
 }
 
 /// The decisions of one run, and what it was asked to replay.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct DecisionLog {
-    /// Every decision made, in order.
+    /// Every decision made, in order (its buffer comes from, and goes back to, [`spare`]).
     decisions: Vec<Decision>,
     /// The decisions being replayed (empty for the seeded policies).
     expected: Vec<Decision>,
     /// The first point where the run left `expected`, as the replay met it.
     diverged: Option<Divergence>,
+}
+
+impl Default for DecisionLog {
+    fn default() -> DecisionLog {
+        DecisionLog {
+            decisions: spare::take(),
+            expected: Vec::new(),
+            diverged: None,
+        }
+    }
+}
+
+impl Drop for DecisionLog {
+    fn drop(&mut self) {
+        spare::give(std::mem::take(&mut self.decisions));
+    }
 }
 
 /// A shared handle on a run's decision log: one copy goes into the scheduler, the caller keeps
