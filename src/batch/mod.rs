@@ -135,49 +135,72 @@ impl Core {
 }
 
 /// Finds out, entry by entry, whether a batch is free: no chain lane holds two of its entries
-/// and its timers share one deadline.
+/// and its timers share one deadline. Each entry costs O(1).
 struct FreeCheck {
-    /// The chain lanes met so far.
-    chains: Vec<Lane>,
+    /// Per future id: the number of the last batch in which one of the future's callbacks was
+    /// met (0: none).
+    marks: Vec<u32>,
+    /// The number of the batch being checked (never 0).
+    batch: u32,
     /// The deadline of the first timer met.
     deadline: Option<u64>,
-    /// Whether a timer with another deadline was met.
-    split: bool,
+    /// Whether a `call_soon` handle was met.
+    soon: bool,
+    /// Whether some lane orders two of the entries met.
+    ordered: bool,
 }
 
 impl FreeCheck {
     /// A check with nothing met (usable in constant initialisers).
     const fn new() -> FreeCheck {
         FreeCheck {
-            chains: Vec::new(),
+            marks: Vec::new(),
+            batch: 0,
             deadline: None,
-            split: false,
+            soon: false,
+            ordered: false,
         }
     }
 
     /// Starts checking a new batch.
     fn start(&mut self) {
+        self.batch = self.batch.wrapping_add(1);
+        if self.batch == 0 {
+            self.marks.fill(0);
+            self.batch = 1;
+        }
         self.deadline = None;
-        self.split = false;
+        self.soon = false;
+        self.ordered = false;
     }
 
-    /// Meets the batch's next entry.
+    /// Meets the batch's next entry (the lanes are those of [`lane_of`]).
     #[inline]
     fn admit(&mut self, timers: &[TimerSlot], entry: &Entry) {
-        match lane_of(timers, entry) {
-            Lane::Task(_) => {}
-            Lane::Timer(when) => self.split |= *self.deadline.get_or_insert(when) != when,
-            lane => self.chains.push(lane),
+        match entry {
+            Entry::Step(_) | Entry::StepThrow(..) | Entry::Done(_, DoneCb::Wakeup(_)) => {}
+            Entry::Done(f, _) => {
+                let f = *f as usize;
+                if f >= self.marks.len() {
+                    self.marks.resize(f + 1, 0);
+                }
+                self.ordered |= self.marks[f] == self.batch;
+                self.marks[f] = self.batch;
+            }
+            Entry::Timer(id) => {
+                let when = timers[*id as usize].when;
+                self.ordered |= *self.deadline.get_or_insert(when) != when;
+            }
+            Entry::Soon(_) => {
+                self.ordered |= self.soon;
+                self.soon = true;
+            }
         }
     }
 
     /// Whether the entries met form a free batch.
-    fn finish(&mut self) -> bool {
-        if self.split {
-            return false;
-        }
-        self.chains.sort_unstable();
-        self.chains.windows(2).all(|w| w[0] != w[1])
+    fn finish(&self) -> bool {
+        !self.ordered
     }
 }
 
