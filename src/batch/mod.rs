@@ -93,7 +93,7 @@ impl Core {
         } = self;
         b.left = len;
         b.entries.clear();
-        b.free = if counts_only && *level >= Level::Interleave {
+        b.free = if counts_only && *level >= Level::Interleave && len <= untaken::MAX_LEN {
             b.free_check.start();
             for entry in ready.drain(..len) {
                 b.free_check.admit(timers, &entry);

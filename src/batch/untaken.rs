@@ -5,13 +5,17 @@
 //! into a few vector loads and stores: a pick at a random place then costs no call to a
 //! general copy routine and no branch on its length (which a processor would mispredict).
 
-/// Indices moved per step of a removal.
-const STEP: usize = 16;
+/// Indices moved per step of a removal (64 bytes: a tail of up to this many indices, the
+/// common case, moves in one step).
+const STEP: usize = 32;
+
+/// Batches longer than this are not held here (their indices would not fit a `u16`).
+pub(super) const MAX_LEN: usize = 1 << 16;
 
 /// The untaken batch indices, in queue order.
 pub(super) struct Untaken {
     /// The indices, then [`STEP`] slots of padding (their values do not matter).
-    list: Vec<u32>,
+    list: Vec<u16>,
     /// How many indices are untaken.
     len: usize,
 }
@@ -25,10 +29,12 @@ impl Untaken {
         }
     }
 
-    /// Makes `0..len` the untaken indices.
+    /// Makes `0..len` the untaken indices; `len` is at most [`MAX_LEN`].
     pub(super) fn fill(&mut self, len: usize) {
+        assert!(len <= MAX_LEN, "{len} entries do not fit the untaken list");
         self.list.clear();
-        self.list.extend(0..(len + STEP) as u32);
+        self.list.extend((0..len).map(|i| i as u16));
+        self.list.resize(len + STEP, 0);
         self.len = len;
     }
 
@@ -40,7 +46,7 @@ impl Untaken {
         let index = self.list[k];
         let mut at = k;
         while at + 1 < self.len {
-            let window: &mut [u32; STEP + 1] = (&mut self.list[at..=at + STEP])
+            let window: &mut [u16; STEP + 1] = (&mut self.list[at..=at + STEP])
                 .try_into()
                 .expect("a window of STEP + 1 indices");
             window.copy_within(1.., 0);
@@ -68,6 +74,17 @@ mod tests {
     }
 
     #[test]
+    fn holds_the_longest_batch() {
+        let mut set = Untaken::new();
+        set.fill(MAX_LEN);
+        assert_eq!(set.take(MAX_LEN - 1), MAX_LEN - 1);
+        assert_eq!(set.take(0), 0);
+        assert_eq!(set.take(1000), 1001);
+        assert_eq!(set.take(MAX_LEN - 4), MAX_LEN - 2);
+        assert_eq!(set.len, MAX_LEN - 4);
+    }
+
+    #[test]
     fn takes_the_index_of_each_rank() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
@@ -76,7 +93,7 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for len in [1, 2, 7, 15, 16, 17, 33, 64, 100, 300] {
+        for len in [1, 2, 7, 63, 64, 65, 129, 300] {
             for _ in 0..20 {
                 let ranks: Vec<u64> = (0..len).map(|_| next()).collect();
                 check(len, ranks.into_iter());
