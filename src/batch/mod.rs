@@ -14,13 +14,15 @@
 //! At the start of a batch its entries leave the ready queue (entries queued while it runs
 //! wait for the next iteration, LOOP-2). It is then run one of two ways, with the same choices:
 //!
-//! - **Free** (level ≥ 2, a scheduler that reads only how many entries are eligible): when no
-//!   chain lane holds two of the batch's entries and its timers share one deadline, every
-//!   untaken entry is eligible until the batch ends: the `k`-th eligible entry is the `k`-th
-//!   untaken one in queue order ([`untaken`]), and nothing else is kept.
+//! - **Free** (level ≥ 2, a scheduler that reads neither candidates nor tasks, so is asked
+//!   `Scheduler::pick_among`): when no chain lane holds two of the batch's entries and its
+//!   timers share one deadline ([`free`]), every untaken entry is eligible until the batch
+//!   ends. The `k`-th eligible entry is then the `k`-th untaken one in queue order
+//!   ([`untaken`]), and nothing else is kept.
 //! - **Tracked** (any other batch, [`tracked`]): the eligible entries are kept up to date as
 //!   entries are taken.
 
+mod free;
 mod tracked;
 mod untaken;
 
@@ -34,7 +36,7 @@ pub(crate) struct Batch {
     /// Whether the batch in progress is free (see the module documentation).
     free: bool,
     /// Finds out whether a batch being started is free.
-    free_check: FreeCheck,
+    free_check: free::FreeCheck,
     /// The batch's entries in queue order, `None` once taken.
     entries: Vec<Option<Entry>>,
     /// A free batch's untaken entries (indices into `entries`).
@@ -49,7 +51,7 @@ impl Batch {
         Batch {
             left: 0,
             free: false,
-            free_check: FreeCheck::new(),
+            free_check: free::FreeCheck::new(),
             entries: Vec::new(),
             untaken: untaken::Untaken::new(),
             tracked: tracked::Tracked::new(),
@@ -131,76 +133,6 @@ impl Core {
         let b = &mut self.batch;
         let i = b.untaken.take(choice);
         b.entries[i].take().expect("an untaken entry")
-    }
-}
-
-/// Finds out, entry by entry, whether a batch is free: no chain lane holds two of its entries
-/// and its timers share one deadline. Each entry costs O(1).
-struct FreeCheck {
-    /// Per future id: the number of the last batch in which one of the future's callbacks was
-    /// met (0: none).
-    marks: Vec<u32>,
-    /// The number of the batch being checked (never 0).
-    batch: u32,
-    /// The deadline of the first timer met.
-    deadline: Option<u64>,
-    /// Whether a `call_soon` handle was met.
-    soon: bool,
-    /// Whether some lane orders two of the entries met.
-    ordered: bool,
-}
-
-impl FreeCheck {
-    /// A check with nothing met (usable in constant initialisers).
-    const fn new() -> FreeCheck {
-        FreeCheck {
-            marks: Vec::new(),
-            batch: 0,
-            deadline: None,
-            soon: false,
-            ordered: false,
-        }
-    }
-
-    /// Starts checking a new batch.
-    fn start(&mut self) {
-        self.batch = self.batch.wrapping_add(1);
-        if self.batch == 0 {
-            self.marks.fill(0);
-            self.batch = 1;
-        }
-        self.deadline = None;
-        self.soon = false;
-        self.ordered = false;
-    }
-
-    /// Meets the batch's next entry (the lanes are those of [`lane_of`]).
-    #[inline]
-    fn admit(&mut self, timers: &[TimerSlot], entry: &Entry) {
-        match entry {
-            Entry::Step(_) | Entry::StepThrow(..) | Entry::Done(_, DoneCb::Wakeup(_)) => {}
-            Entry::Done(f, _) => {
-                let f = *f as usize;
-                if f >= self.marks.len() {
-                    self.marks.resize(f + 1, 0);
-                }
-                self.ordered |= self.marks[f] == self.batch;
-                self.marks[f] = self.batch;
-            }
-            Entry::Timer(id) => {
-                let when = timers[*id as usize].when;
-                self.ordered |= *self.deadline.get_or_insert(when) != when;
-            }
-            Entry::Soon(_) => {
-                self.ordered |= self.soon;
-                self.soon = true;
-            }
-        }
-    }
-
-    /// Whether the entries met form a free batch.
-    fn finish(&self) -> bool {
-        !self.ordered
     }
 }
 

@@ -85,8 +85,8 @@ pub trait Policy {
     /// Chooses one of `point.options()` options (always at least two); 0 is CPython's choice.
     fn choose(&mut self, point: &Point<'_>) -> u32;
 
-    /// Whether [`Policy::choose`] looks at the candidates of a [`Point::Pick`]. When false
-    /// the loop may leave them out (an empty `eligible`) and save building them.
+    /// Whether [`Policy::choose`] looks at the candidates of a [`Point::Pick`]. When false,
+    /// [`Recording`] asks the loop only for their number and gives an empty `eligible`.
     fn reads_candidates(&self) -> bool {
         true
     }

@@ -107,7 +107,9 @@ impl DecisionLogHandle {
     }
 }
 
-/// A [`Policy`] as an [`aiosim::Scheduler`] at a given level, recording its decisions.
+/// A [`Policy`] as an [`aiosim::Scheduler`] at a given level, recording its decisions. The
+/// policy's type is a parameter (a boxed policy by default), so that a known policy is called
+/// directly.
 pub struct Recording<P = Box<dyn Policy>> {
     policy: P,
     level: Level,
@@ -177,11 +179,11 @@ impl<P: Policy> Scheduler for Recording<P> {
         self.decide(point) as usize
     }
 
-    fn pick_among(&mut self, iteration: u64, now: u64, eligible: usize) -> usize {
+    fn pick_among(&mut self, iteration: u64, now: u64, n: usize) -> usize {
         let point = Point::Pick {
             iteration,
             now,
-            count: count(eligible),
+            count: count(n),
             eligible: &[],
         };
         self.decide(point) as usize
