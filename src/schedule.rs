@@ -98,8 +98,22 @@ pub trait Scheduler {
         false
     }
 
+    /// Whether [`Scheduler::pick`] looks at its candidates rather than only at their number
+    /// (read at the start of each batch). When false, and [`Scheduler::reads_tasks`] is false
+    /// too, the loop keeps no candidate list and asks [`Scheduler::pick_among`] instead.
+    fn reads_candidates(&self) -> bool {
+        true
+    }
+
     /// Picks the next entry among `eligible` (at least two). Returns an index into `eligible`.
     fn pick(&mut self, iteration: u64, now: u64, eligible: &[Candidate]) -> usize;
+
+    /// Picks the next entry among `count` eligible ones (at least two), for a scheduler that
+    /// reads neither candidates nor tasks. Returns an index in the eligible entries' FIFO
+    /// order, as [`Scheduler::pick`] would. The default takes CPython's entry.
+    fn pick_among(&mut self, _iteration: u64, _now: u64, _count: usize) -> usize {
+        0
+    }
 
     /// The order in which a set of `len` items is iterated at `site` (level ≥ 1): a
     /// permutation of `0..len`. The default keeps the pinned order.

@@ -142,6 +142,7 @@ fn picks(policy: &mut dyn Policy, lanes: &[Lane], steps: u64) -> Vec<Lane> {
             let point = Point::Pick {
                 iteration,
                 now: 0,
+                count: eligible.len() as u32,
                 eligible: &eligible,
             };
             eligible[policy.choose(&point) as usize].lane
@@ -191,6 +192,7 @@ fn seeded_policies_choose_among_tied_timers() {
                 let point = Point::Pick {
                     iteration,
                     now: 0,
+                    count: eligible.len() as u32,
                     eligible: &eligible,
                 };
                 policy.choose(&point)
@@ -222,6 +224,7 @@ fn run_batch(policy: &mut dyn Policy, batch: &[Lane]) -> Vec<Lane> {
                 let point = Point::Pick {
                     iteration: 1,
                     now: 0,
+                    count: eligible.len() as u32,
                     eligible: &eligible,
                 };
                 eligible[policy.choose(&point) as usize].fifo_index

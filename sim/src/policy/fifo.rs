@@ -13,4 +13,8 @@ impl Policy for Fifo {
     fn choose(&mut self, _point: &Point<'_>) -> u32 {
         0
     }
+
+    fn reads_candidates(&self) -> bool {
+        false
+    }
 }

@@ -95,6 +95,10 @@ impl Policy for Fuzzed {
             _ => self.read(point.options()),
         }
     }
+
+    fn reads_candidates(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

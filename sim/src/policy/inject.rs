@@ -52,4 +52,8 @@ impl<P: Policy> Policy for InjectCancels<P> {
             _ => self.inner.choose(point),
         }
     }
+
+    fn reads_candidates(&self) -> bool {
+        self.inner.reads_candidates()
+    }
 }

@@ -62,6 +62,7 @@ mod random;
 mod record;
 mod replay;
 mod schedule;
+mod spare;
 
 use aiosim::{Candidate, Level, Scheduler, SetSite};
 use rand::SeedableRng;
@@ -83,24 +84,38 @@ pub use schedule::{PolicyKind, Schedule, decode_decisions, encode_decisions};
 pub trait Policy {
     /// Chooses one of `point.options()` options (always at least two); 0 is CPython's choice.
     fn choose(&mut self, point: &Point<'_>) -> u32;
+
+    /// Whether [`Policy::choose`] looks at the candidates of a [`Point::Pick`]. When false,
+    /// [`Recording`] asks the loop only for their number and gives an empty `eligible`.
+    fn reads_candidates(&self) -> bool {
+        true
+    }
 }
 
 impl<P: Policy + ?Sized> Policy for Box<P> {
     fn choose(&mut self, point: &Point<'_>) -> u32 {
         (**self).choose(point)
     }
+
+    fn reads_candidates(&self) -> bool {
+        (**self).reads_candidates()
+    }
 }
 
 /// A choice point: what is being decided, with the context a policy may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Point<'a> {
-    /// Which eligible ready entry runs next; option `i` is `eligible[i]`.
+    /// Which eligible ready entry runs next; option `i` is the `i`-th eligible entry in FIFO
+    /// order (`eligible[i]` when the candidates are given).
     Pick {
         /// The loop iteration.
         iteration: u64,
         /// Virtual time.
         now: u64,
-        /// The entries that may run next (index 0 is CPython's).
+        /// How many entries may run next.
+        count: u32,
+        /// The entries that may run next (index 0 is CPython's): `count` of them, or none when
+        /// the policy does not read them ([`Policy::reads_candidates`]).
         eligible: &'a [Candidate],
     },
     /// One step of a set iteration's order: which of the `remaining` items, in their pinned
@@ -155,7 +170,7 @@ impl Point<'_> {
     /// How many options there are.
     pub fn options(&self) -> u32 {
         match *self {
-            Point::Pick { eligible, .. } => count(eligible.len()),
+            Point::Pick { count, .. } => count,
             Point::Set { remaining, .. } => remaining,
             Point::Due { due, ready, .. } => due + u32::from(ready > 0),
             Point::Early { .. } => 2,
@@ -282,7 +297,7 @@ pub fn deviations(decisions: &[Decision]) -> usize {
 pub fn scheduler_for(schedule: &Schedule) -> (Box<dyn Scheduler>, DecisionLogHandle) {
     let log = DecisionLogHandle::default();
     let seed = schedule.seed;
-    let (policy, level, injects): (Box<dyn Policy>, Level, bool) = match schedule.policy {
+    let scheduler = match schedule.policy {
         PolicyKind::Replay | PolicyKind::Exhaustive => {
             log.expect(schedule.decisions.clone());
             let injects = match schedule.policy {
@@ -292,27 +307,45 @@ pub fn scheduler_for(schedule: &Schedule) -> (Box<dyn Scheduler>, DecisionLogHan
                     .any(|d| d.kind == ChoiceKind::Inject),
                 _ => schedule.inject_cancels > 0,
             };
-            (Box::new(Replay::new(log.clone())), schedule.level, injects)
+            recording(Replay::new(log.clone()), schedule.level, injects, &log)
         }
-        seeded => {
-            let policy: Box<dyn Policy> = match seeded {
-                PolicyKind::Random => Box::new(Random::new(seed)),
-                PolicyKind::Pct => Box::new(Pct::new(seed, schedule.depth, schedule.steps_hint)),
-                PolicyKind::Pos => Box::new(Pos::new(seed)),
-                _ => Box::new(Fifo),
-            };
-            let level = schedule.run_level();
-            match schedule.inject_cancels {
-                0 => (policy, level, false),
-                k => {
-                    let injecting = InjectCancels::new(policy, seed, k, schedule.steps_hint);
-                    (Box::new(injecting), level, true)
-                }
-            }
-        }
+        PolicyKind::Random => seeded(Random::new(seed), schedule, &log),
+        PolicyKind::Pct => seeded(
+            Pct::new(seed, schedule.depth, schedule.steps_hint),
+            schedule,
+            &log,
+        ),
+        PolicyKind::Pos => seeded(Pos::new(seed), schedule, &log),
+        PolicyKind::Fifo => seeded(Fifo, schedule, &log),
     };
-    let recording = Recording::new(policy, level, injects, log.clone());
-    (Box::new(recording), log)
+    (scheduler, log)
+}
+
+/// The scheduler of a seeded policy: wrapped in [`InjectCancels`] when the schedule injects.
+fn seeded<P: Policy + 'static>(
+    policy: P,
+    schedule: &Schedule,
+    log: &DecisionLogHandle,
+) -> Box<dyn Scheduler> {
+    let level = schedule.run_level();
+    match schedule.inject_cancels {
+        0 => recording(policy, level, false, log),
+        k => {
+            let injecting = InjectCancels::new(policy, schedule.seed, k, schedule.steps_hint);
+            recording(injecting, level, true, log)
+        }
+    }
+}
+
+/// `policy` recording into `log`, as a boxed scheduler (the policy's type is kept, so that its
+/// calls are direct).
+fn recording<P: Policy + 'static>(
+    policy: P,
+    level: Level,
+    injects: bool,
+    log: &DecisionLogHandle,
+) -> Box<dyn Scheduler> {
+    Box::new(Recording::new(policy, level, injects, log.clone()))
 }
 
 /// The generator of one seeded stream: stream 0 is the policy's, stream 1 the injector's, so

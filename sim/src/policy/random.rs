@@ -27,13 +27,19 @@ impl Random {
 }
 
 impl Policy for Random {
+    #[inline(always)]
     fn choose(&mut self, point: &Point<'_>) -> u32 {
         uniform(&mut self.rng, point.options())
+    }
+
+    fn reads_candidates(&self) -> bool {
+        false
     }
 }
 
 /// One of `options` options, uniformly (the other policies use it for the points they have
 /// no opinion on).
+#[inline]
 pub(crate) fn uniform(rng: &mut ChaCha8Rng, options: u32) -> u32 {
     debug_assert!(options >= 2, "a choice needs two options");
     rng.random_range(0..options)

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use aiosim::{Candidate, Injection, Level, Scheduler, SetSite};
 
-use super::{ChoicePoint, Decision, Point, Policy, count};
+use super::{ChoicePoint, Decision, Point, Policy, count, spare};
 
 /// How many consecutive iterations may defer due timers (level 3).
 pub const MAX_DEFERRALS: u32 = 3;
@@ -39,14 +39,30 @@ impl std::fmt::Display for Divergence {
 }
 
 /// The decisions of one run, and what it was asked to replay.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct DecisionLog {
-    /// Every decision made, in order.
+    /// Every decision made, in order (its buffer comes from, and goes back to, [`spare`]).
     decisions: Vec<Decision>,
     /// The decisions being replayed (empty for the seeded policies).
     expected: Vec<Decision>,
     /// The first point where the run left `expected`, as the replay met it.
     diverged: Option<Divergence>,
+}
+
+impl Default for DecisionLog {
+    fn default() -> DecisionLog {
+        DecisionLog {
+            decisions: spare::take(),
+            expected: Vec::new(),
+            diverged: None,
+        }
+    }
+}
+
+impl Drop for DecisionLog {
+    fn drop(&mut self) {
+        spare::give(std::mem::take(&mut self.decisions));
+    }
 }
 
 /// A shared handle on a run's decision log: one copy goes into the scheduler, the caller keeps
@@ -91,9 +107,11 @@ impl DecisionLogHandle {
     }
 }
 
-/// A [`Policy`] as an [`aiosim::Scheduler`] at a given level, recording its decisions.
-pub struct Recording {
-    policy: Box<dyn Policy>,
+/// A [`Policy`] as an [`aiosim::Scheduler`] at a given level, recording its decisions. The
+/// policy's type is a parameter (a boxed policy by default), so that a known policy is called
+/// directly.
+pub struct Recording<P = Box<dyn Policy>> {
+    policy: P,
     level: Level,
     injects: bool,
     log: DecisionLogHandle,
@@ -103,15 +121,10 @@ pub struct Recording {
     steps: u64,
 }
 
-impl Recording {
+impl<P: Policy> Recording<P> {
     /// Records `policy`'s decisions into `log`; `injects` says whether the loop asks for
     /// cancellations to inject.
-    pub fn new(
-        policy: Box<dyn Policy>,
-        level: Level,
-        injects: bool,
-        log: DecisionLogHandle,
-    ) -> Recording {
+    pub fn new(policy: P, level: Level, injects: bool, log: DecisionLogHandle) -> Recording<P> {
         Recording {
             policy,
             level,
@@ -122,7 +135,9 @@ impl Recording {
         }
     }
 
-    /// Asks the policy (if there is a choice) and logs the decision.
+    /// Asks the policy (if there is a choice) and logs the decision. Inlined into each
+    /// caller, so that the point is never built in memory and a known policy's draw is direct.
+    #[inline(always)]
     fn decide(&mut self, point: Point<'_>) -> u32 {
         let options = point.options();
         if options < 2 {
@@ -141,7 +156,7 @@ impl Recording {
     }
 }
 
-impl Scheduler for Recording {
+impl<P: Policy> Scheduler for Recording<P> {
     fn level(&self) -> Level {
         self.level
     }
@@ -150,11 +165,26 @@ impl Scheduler for Recording {
         self.injects
     }
 
+    fn reads_candidates(&self) -> bool {
+        self.policy.reads_candidates()
+    }
+
     fn pick(&mut self, iteration: u64, now: u64, eligible: &[Candidate]) -> usize {
         let point = Point::Pick {
             iteration,
             now,
+            count: count(eligible.len()),
             eligible,
+        };
+        self.decide(point) as usize
+    }
+
+    fn pick_among(&mut self, iteration: u64, now: u64, n: usize) -> usize {
+        let point = Point::Pick {
+            iteration,
+            now,
+            count: count(n),
+            eligible: &[],
         };
         self.decide(point) as usize
     }

@@ -54,4 +54,8 @@ impl Policy for Replay {
         });
         0
     }
+
+    fn reads_candidates(&self) -> bool {
+        false
+    }
 }

@@ -1,0 +1,131 @@
+//! Whether a batch is free: no chain lane holds two of its entries and its timers share one
+//! deadline (see the parent module). Found entry by entry as the batch leaves the ready
+//! queue, at a constant cost per entry.
+
+use crate::core::{DoneCb, Entry, TimerSlot};
+
+/// Finds out, entry by entry, whether a batch is free.
+pub(super) struct FreeCheck {
+    /// Per future id: the number of the last batch in which one of the future's callbacks was
+    /// met (0: none).
+    marks: Vec<u32>,
+    /// The number of the batch being checked (never 0).
+    batch: u32,
+    /// The deadline of the first timer met.
+    deadline: Option<u64>,
+    /// Whether a `call_soon` handle was met.
+    soon: bool,
+    /// Whether some lane orders two of the entries met.
+    ordered: bool,
+}
+
+impl FreeCheck {
+    /// A check with nothing met (usable in constant initialisers).
+    pub(super) const fn new() -> FreeCheck {
+        FreeCheck {
+            marks: Vec::new(),
+            batch: 0,
+            deadline: None,
+            soon: false,
+            ordered: false,
+        }
+    }
+
+    /// Starts checking a new batch.
+    pub(super) fn start(&mut self) {
+        self.batch = self.batch.wrapping_add(1);
+        if self.batch == 0 {
+            self.marks.fill(0);
+            self.batch = 1;
+        }
+        self.deadline = None;
+        self.soon = false;
+        self.ordered = false;
+    }
+
+    /// Meets the batch's next entry (its lane is the one `lane_of` gives).
+    #[inline]
+    pub(super) fn admit(&mut self, timers: &[TimerSlot], entry: &Entry) {
+        match entry {
+            Entry::Step(_) | Entry::StepThrow(..) | Entry::Done(_, DoneCb::Wakeup(_)) => {}
+            Entry::Done(f, _) => {
+                let f = *f as usize;
+                if f >= self.marks.len() {
+                    self.marks.resize(f + 1, 0);
+                }
+                self.ordered |= self.marks[f] == self.batch;
+                self.marks[f] = self.batch;
+            }
+            Entry::Timer(id) => {
+                let when = timers[*id as usize].when;
+                self.ordered |= *self.deadline.get_or_insert(when) != when;
+            }
+            Entry::Soon(_) => {
+                self.ordered |= self.soon;
+                self.soon = true;
+            }
+        }
+    }
+
+    /// Whether the entries met form a free batch.
+    pub(super) fn finish(&self) -> bool {
+        !self.ordered
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timer(when: u64) -> TimerSlot {
+        TimerSlot {
+            when,
+            cancelled: false,
+            scheduled: false,
+            cb: None,
+        }
+    }
+
+    /// Whether `entries` form a free batch, checked after `earlier` batches.
+    fn free(timers: &[TimerSlot], earlier: &[&[Entry]], entries: &[Entry]) -> bool {
+        let mut check = FreeCheck::new();
+        for batch in earlier.iter().chain([&entries]) {
+            check.start();
+            for e in batch.iter() {
+                check.admit(timers, e);
+            }
+        }
+        check.finish()
+    }
+
+    #[test]
+    fn tasks_and_one_deadline_are_free() {
+        let timers = [timer(5), timer(5), timer(7)];
+        let entries = [
+            Entry::Step(0),
+            Entry::Step(1),
+            Entry::Done(3, DoneCb::Wakeup(2)),
+            Entry::Done(3, DoneCb::Wakeup(4)),
+            Entry::Done(4, DoneCb::Stop),
+            Entry::Soon(0),
+            Entry::Timer(0),
+            Entry::Timer(1),
+        ];
+        assert!(free(&timers, &[], &entries));
+    }
+
+    #[test]
+    fn a_shared_chain_lane_or_two_deadlines_order_the_batch() {
+        let timers = [timer(5), timer(7)];
+        let two_callbacks = [Entry::Done(4, DoneCb::Stop), Entry::Done(4, DoneCb::Stop)];
+        assert!(!free(&timers, &[], &two_callbacks));
+        assert!(!free(&timers, &[], &[Entry::Soon(0), Entry::Soon(1)]));
+        assert!(!free(&timers, &[], &[Entry::Timer(0), Entry::Timer(1)]));
+    }
+
+    #[test]
+    fn marks_of_earlier_batches_do_not_count() {
+        let one_callback: &[Entry] = &[Entry::Done(4, DoneCb::Stop)];
+        assert!(free(&[], &[one_callback, one_callback], one_callback));
+    }
+}

@@ -1,0 +1,149 @@
+//! The ready batch of one iteration, when a scheduler may reorder it (level ≥ 1).
+//!
+//! Which entries may run next is decided by their lanes ([`Lane`]):
+//!
+//! ```text
+//!   chain lanes  (a future's callbacks P4, call_soon P3): only the oldest untaken entry
+//!   task lanes   (a task has at most one queued entry, TASK-18): always eligible
+//!   timers       (a sorted suffix of the batch): the group with the earliest deadline
+//!                (different deadlines keep deadline order, P6)
+//!   level 1      every non-timer entry is one chain ahead of the timers, so the only
+//!                choice is among equal-deadline timers
+//! ```
+//!
+//! At the start of a batch its entries leave the ready queue (entries queued while it runs
+//! wait for the next iteration, LOOP-2). It is then run one of two ways, with the same choices:
+//!
+//! - **Free** (level ≥ 2, a scheduler that reads neither candidates nor tasks, so is asked
+//!   `Scheduler::pick_among`): when no chain lane holds two of the batch's entries and its
+//!   timers share one deadline ([`free`]), every untaken entry is eligible until the batch
+//!   ends. The `k`-th eligible entry is then the `k`-th untaken one in queue order
+//!   ([`untaken`]), and nothing else is kept.
+//! - **Tracked** (any other batch, [`tracked`]): the eligible entries are kept up to date as
+//!   entries are taken.
+
+mod free;
+mod tracked;
+mod untaken;
+
+use crate::core::{Core, DoneCb, Entry, TimerSlot};
+use crate::schedule::{Lane, Level};
+
+/// The batch in progress. Buffers are kept across iterations and loops.
+pub(crate) struct Batch {
+    /// Untaken entries of the batch in progress (0: no batch).
+    left: usize,
+    /// Whether the batch in progress is free (see the module documentation).
+    free: bool,
+    /// Finds out whether a batch being started is free.
+    free_check: free::FreeCheck,
+    /// The batch's entries in queue order, `None` once taken.
+    entries: Vec<Option<Entry>>,
+    /// A free batch's untaken entries (indices into `entries`).
+    untaken: untaken::Untaken,
+    /// The state of a tracked batch.
+    tracked: tracked::Tracked,
+}
+
+impl Batch {
+    /// An empty batch (usable in constant initialisers).
+    pub(crate) const fn new() -> Batch {
+        Batch {
+            left: 0,
+            free: false,
+            free_check: free::FreeCheck::new(),
+            entries: Vec::new(),
+            untaken: untaken::Untaken::new(),
+            tracked: tracked::Tracked::new(),
+        }
+    }
+
+    /// Forgets any batch in progress, keeping the buffers' capacity.
+    pub(crate) fn clear(&mut self) {
+        self.left = 0;
+        self.free = false;
+        self.entries.clear();
+        self.tracked.clear();
+    }
+
+    /// Whether a batch is in progress.
+    #[inline]
+    pub(crate) fn is_active(&self) -> bool {
+        self.left > 0
+    }
+}
+
+impl Core {
+    /// Starts a batch of the first `len` ready entries: they leave the ready queue.
+    pub(crate) fn begin_batch(&mut self, len: usize) {
+        // Entry indices are u32, and the tracked batch reserves u32::MAX.
+        assert!(
+            len < u32::MAX as usize,
+            "a batch has fewer than 2^32 - 1 entries"
+        );
+        let counts_only = !self.reads_tasks
+            && self
+                .scheduler
+                .as_ref()
+                .is_some_and(|s| !s.reads_candidates());
+        let Core {
+            batch: b,
+            ready,
+            timers,
+            level,
+            ..
+        } = self;
+        b.left = len;
+        b.entries.clear();
+        b.free = if counts_only && *level >= Level::Interleave && len <= untaken::MAX_LEN {
+            b.free_check.start();
+            for entry in ready.drain(..len) {
+                b.free_check.admit(timers, &entry);
+                b.entries.push(Some(entry));
+            }
+            b.free_check.finish()
+        } else {
+            b.entries.extend(ready.drain(..len).map(Some));
+            false
+        };
+        if b.free {
+            b.untaken.fill(len);
+        } else {
+            self.begin_tracked(!counts_only);
+        }
+    }
+
+    /// Takes the next entry of the batch: the scheduler's pick when there is a choice.
+    pub(crate) fn next_batch_entry(&mut self) -> Entry {
+        let count = self.batch.left;
+        self.batch.left -= 1;
+        if !self.batch.free {
+            return self.next_tracked();
+        }
+        let choice = if count > 1 {
+            let (iteration, now) = (self.iteration, self.now);
+            self.scheduler
+                .as_mut()
+                .expect("a reordering level has a scheduler")
+                .pick_among(iteration, now, count)
+                .min(count - 1)
+        } else {
+            0
+        };
+        let b = &mut self.batch;
+        let i = b.untaken.take(choice);
+        b.entries[i].take().expect("an untaken entry")
+    }
+}
+
+/// The ordering lane of a ready entry.
+fn lane_of(timers: &[TimerSlot], e: &Entry) -> Lane {
+    match e {
+        Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => {
+            Lane::Task(*t)
+        }
+        Entry::Done(f, _) => Lane::Future(*f),
+        Entry::Timer(id) => Lane::Timer(timers[*id as usize].when),
+        Entry::Soon(_) => Lane::Soon,
+    }
+}
