@@ -46,7 +46,7 @@ impl Untaken {
         let index = self.list[k];
         let mut at = k;
         while at + 1 < self.len {
-            let window: &mut [u16; STEP + 1] = (&mut self.list[at..=at + STEP])
+            let window: &mut [u16; STEP + 1] = (&mut self.list[at..at + STEP + 1])
                 .try_into()
                 .expect("a window of STEP + 1 indices");
             window.copy_within(1.., 0);
