@@ -11,8 +11,9 @@
 //!                choice is among equal-deadline timers
 //! ```
 //!
-//! At the start of a batch its entries leave the ready queue (entries queued while it runs
-//! wait for the next iteration, LOOP-2). It is then run one of two ways, with the same choices:
+//! At the start of a batch its entries, the whole ready queue, leave the queue (entries queued
+//! while it runs wait for the next iteration, LOOP-2). It is then run one of two ways, with
+//! the same choices:
 //!
 //! - **Free** (level ≥ 2, a scheduler that reads neither candidates nor tasks, so is asked
 //!   `Scheduler::pick_among`): when no chain lane holds two of the batch's entries and its
@@ -37,9 +38,9 @@ pub(crate) struct Batch {
     free: bool,
     /// Finds out whether a batch being started is free.
     free_check: free::FreeCheck,
-    /// The batch's entries in queue order, `None` once taken.
+    /// A tracked batch's entries in queue order, `None` once taken.
     entries: Vec<Option<Entry>>,
-    /// A free batch's untaken entries (indices into `entries`).
+    /// A free batch's untaken entries.
     untaken: untaken::Untaken,
     /// The state of a tracked batch.
     tracked: tracked::Tracked,
@@ -63,6 +64,7 @@ impl Batch {
         self.left = 0;
         self.free = false;
         self.entries.clear();
+        self.untaken.clear();
         self.tracked.clear();
     }
 
@@ -94,21 +96,18 @@ impl Core {
             ..
         } = self;
         b.left = len;
-        b.entries.clear();
-        b.free = if counts_only && *level >= Level::Interleave && len <= untaken::MAX_LEN {
-            b.free_check.start();
-            for entry in ready.drain(..len) {
-                b.free_check.admit(timers, &entry);
-                b.entries.push(Some(entry));
-            }
-            b.free_check.finish()
-        } else {
-            b.entries.extend(ready.drain(..len).map(Some));
-            false
-        };
+        // A batch is the whole ready queue (entries queued while it runs wait for the next one).
+        debug_assert_eq!(len, ready.len(), "a batch is the whole ready queue");
+        let (front, back) = ready.as_slices();
+        b.free = counts_only
+            && *level >= Level::Interleave
+            && len <= untaken::MAX_LEN
+            && b.free_check.is_free(timers, [front, back]);
         if b.free {
-            b.untaken.fill(len);
+            b.untaken.fill(ready);
         } else {
+            b.entries.clear();
+            b.entries.extend(ready.drain(..len).map(Some));
             self.begin_tracked(!counts_only);
         }
     }
@@ -130,9 +129,7 @@ impl Core {
         } else {
             0
         };
-        let b = &mut self.batch;
-        let i = b.untaken.take(choice);
-        b.entries[i].take().expect("an untaken entry")
+        self.batch.untaken.take(choice)
     }
 }
 

@@ -1,9 +1,16 @@
-//! The untaken entries of a free batch, in queue order, with "take the `k`-th untaken entry".
+//! The untaken entries of a free batch, with "take the `k`-th untaken entry in queue order".
 //!
-//! They are a list of batch indices; taking one moves the rest of the list down by one. The
-//! list is padded, so that the move can go in steps of a fixed size, which the compiler turns
-//! into a few vector loads and stores: a pick at a random place then costs no call to a
+//! The batch's entries are moved as a whole out of the ready queue (its buffer is swapped with
+//! an empty one) and stay in their slots until taken; a taken entry's slot is filled by the
+//! last one, so nothing else moves. Which entry is the `k`-th is read from a list of the
+//! untaken batch indices in queue order; taking one moves the rest of the list down by one.
+//! The list is padded, so that the move can go in steps of a fixed size, which the compiler
+//! turns into a few vector loads and stores: a pick at a random place then costs no call to a
 //! general copy routine and no branch on its length (which a processor would mispredict).
+
+use std::collections::VecDeque;
+
+use crate::core::Entry;
 
 /// Indices moved per step of a removal (64 bytes: a tail of up to this many indices, the
 /// common case, moves in one step).
@@ -12,48 +19,81 @@ const STEP: usize = 32;
 /// Batches longer than this are not held here (their indices would not fit a `u16`).
 pub(super) const MAX_LEN: usize = 1 << 16;
 
-/// The untaken batch indices, in queue order.
+/// The untaken entries of a free batch.
 pub(super) struct Untaken {
-    /// The indices, then [`STEP`] slots of padding (their values do not matter).
+    /// The untaken entries, in no particular order.
+    slots: Vec<Entry>,
+    /// `place[i]`: the slot of the batch's entry `i`, while it is untaken.
+    place: Vec<u16>,
+    /// `held[s]`: the batch index of the entry in slot `s`.
+    held: Vec<u16>,
+    /// The untaken batch indices in queue order, then [`STEP`] slots of padding (their values
+    /// do not matter).
     list: Vec<u16>,
-    /// How many indices are untaken.
+    /// How many entries are untaken.
     len: usize,
 }
 
 impl Untaken {
-    /// An empty set (usable in constant initialisers).
+    /// No entries (usable in constant initialisers).
     pub(super) const fn new() -> Untaken {
         Untaken {
+            slots: Vec::new(),
+            place: Vec::new(),
+            held: Vec::new(),
             list: Vec::new(),
             len: 0,
         }
     }
 
-    /// Makes `0..len` the untaken indices; `len` is at most [`MAX_LEN`].
-    pub(super) fn fill(&mut self, len: usize) {
+    /// Makes every entry of `ready` (at most [`MAX_LEN`]) untaken, leaving `ready` empty.
+    pub(super) fn fill(&mut self, ready: &mut VecDeque<Entry>) {
+        let len = ready.len();
         assert!(len <= MAX_LEN, "{len} entries do not fit the untaken list");
+        // The previous batch's buffer becomes the ready queue (emptied: a batch left unfinished
+        // by a panic must not come back); both conversions keep their buffers, and the second
+        // moves nothing when the queue starts at its buffer's front, as it does when it was
+        // filled from empty.
+        self.slots.clear();
+        let empty = VecDeque::from(std::mem::take(&mut self.slots));
+        self.slots = Vec::from(std::mem::replace(ready, empty));
+        let indices = (0..len).map(|i| i as u16);
+        self.place.clear();
+        self.place.extend(indices.clone());
+        self.held.clear();
+        self.held.extend(indices.clone());
         self.list.clear();
-        self.list.extend((0..len).map(|i| i as u16));
+        self.list.extend(indices);
         self.list.resize(len + STEP, 0);
         self.len = len;
     }
 
-    /// Takes the untaken index of rank `k` (0 is the first in queue order) and returns it; `k`
-    /// must be below the number of untaken indices.
+    /// Takes the untaken entry of rank `k` (0 is the first in queue order); `k` must be below
+    /// the number of untaken entries.
     #[inline]
-    pub(super) fn take(&mut self, k: usize) -> usize {
+    pub(super) fn take(&mut self, k: usize) -> Entry {
         debug_assert!(k < self.len, "rank {k} of {} untaken entries", self.len);
-        let index = self.list[k];
+        let index = self.list[k] as usize;
         let mut at = k;
         while at + 1 < self.len {
-            let window: &mut [u16; STEP + 1] = (&mut self.list[at..=at + STEP])
+            let window: &mut [u16; STEP + 1] = (&mut self.list[at..at + STEP + 1])
                 .try_into()
                 .expect("a window of STEP + 1 indices");
             window.copy_within(1.., 0);
             at += STEP;
         }
         self.len -= 1;
-        index as usize
+        let slot = self.place[index];
+        let moved = self.held[self.len];
+        self.place[moved as usize] = slot;
+        self.held[slot as usize] = moved;
+        self.slots.swap_remove(slot as usize)
+    }
+
+    /// Drops the untaken entries.
+    pub(super) fn clear(&mut self) {
+        self.slots.clear();
+        self.len = 0;
     }
 }
 
@@ -61,31 +101,47 @@ impl Untaken {
 mod tests {
     use super::*;
 
+    /// An untaken set of `len` entries, entry `i` being the first step of task `i`.
+    fn filled(len: usize) -> Untaken {
+        let mut ready: VecDeque<Entry> = (0..len as u32).map(Entry::Step).collect();
+        let mut set = Untaken::new();
+        set.fill(&mut ready);
+        assert!(ready.is_empty());
+        set
+    }
+
+    /// The task of a step entry.
+    fn task(e: Entry) -> usize {
+        match e {
+            Entry::Step(t) => t as usize,
+            _ => unreachable!("only steps here"),
+        }
+    }
+
     /// Takes the same ranks from an `Untaken` and from a plain list, and compares.
     fn check(len: usize, ranks: impl Iterator<Item = u64>) {
-        let mut set = Untaken::new();
-        set.fill(len);
+        let mut set = filled(len);
         let mut list: Vec<usize> = (0..len).collect();
         for r in ranks.take(len) {
             let k = (r % list.len() as u64) as usize;
-            assert_eq!(set.take(k), list.remove(k), "len {len}, rank {k}");
+            assert_eq!(task(set.take(k)), list.remove(k), "len {len}, rank {k}");
         }
         assert_eq!(set.len, 0);
+        assert!(set.slots.is_empty());
     }
 
     #[test]
     fn holds_the_longest_batch() {
-        let mut set = Untaken::new();
-        set.fill(MAX_LEN);
-        assert_eq!(set.take(MAX_LEN - 1), MAX_LEN - 1);
-        assert_eq!(set.take(0), 0);
-        assert_eq!(set.take(1000), 1001);
-        assert_eq!(set.take(MAX_LEN - 4), MAX_LEN - 2);
+        let mut set = filled(MAX_LEN);
+        assert_eq!(task(set.take(MAX_LEN - 1)), MAX_LEN - 1);
+        assert_eq!(task(set.take(0)), 0);
+        assert_eq!(task(set.take(1000)), 1001);
+        assert_eq!(task(set.take(MAX_LEN - 4)), MAX_LEN - 2);
         assert_eq!(set.len, MAX_LEN - 4);
     }
 
     #[test]
-    fn takes_the_index_of_each_rank() {
+    fn takes_the_entry_of_each_rank() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
             x ^= x << 13;
@@ -101,5 +157,17 @@ mod tests {
             check(len, std::iter::repeat(0));
             check(len, (0..len as u64).rev());
         }
+    }
+
+    #[test]
+    fn the_ready_queue_gets_the_previous_buffer() {
+        let mut set = filled(3);
+        for _ in 0..3 {
+            set.take(0);
+        }
+        let mut ready: VecDeque<Entry> = (0..2).map(Entry::Step).collect();
+        set.fill(&mut ready);
+        assert!(ready.is_empty() && ready.capacity() >= 3);
+        assert_eq!(task(set.take(1)), 1);
     }
 }
