@@ -76,8 +76,10 @@ impl Batch {
 }
 
 impl Core {
-    /// Starts a batch of the first `len` ready entries: they leave the ready queue.
+    /// Starts a batch of the `len` ready entries (the whole queue): they leave the queue.
     pub(crate) fn begin_batch(&mut self, len: usize) {
+        // Entries queued while the batch runs wait for the next one, so it starts with all.
+        assert_eq!(len, self.ready.len(), "a batch is the whole ready queue");
         // Entry indices are u32, and the tracked batch reserves u32::MAX.
         assert!(
             len < u32::MAX as usize,
@@ -96,8 +98,6 @@ impl Core {
             ..
         } = self;
         b.left = len;
-        // A batch is the whole ready queue (entries queued while it runs wait for the next one).
-        debug_assert_eq!(len, ready.len(), "a batch is the whole ready queue");
         let (front, back) = ready.as_slices();
         b.free = counts_only
             && *level >= Level::Interleave
@@ -107,7 +107,7 @@ impl Core {
             b.untaken.fill(ready);
         } else {
             b.entries.clear();
-            b.entries.extend(ready.drain(..len).map(Some));
+            b.entries.extend(ready.drain(..).map(Some));
             self.begin_tracked(!counts_only);
         }
     }
