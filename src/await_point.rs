@@ -27,7 +27,7 @@ impl Core {
         self.note_yield(Yield::Bare);
     }
 
-    #[inline]
+    #[inline(always)]
     fn note_yield(&mut self, y: Yield) {
         assert!(
             self.current.is_some(),
@@ -41,7 +41,7 @@ impl Core {
     }
 
     /// The exception the current step throws in at the suspended await point, if any.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_throw(&mut self) -> Option<Exception> {
         let t = self
             .current
@@ -51,7 +51,7 @@ impl Core {
 
     /// The outcome of an await that suspended on `f`, when the task resumes: the thrown-in
     /// exception if the step has one, else the future's outcome.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn resume(&mut self, f: FutId) -> Result<(), Exception> {
         if let Some(exc) = self.take_throw() {
             return Err(exc);

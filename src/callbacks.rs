@@ -19,15 +19,22 @@ pub(crate) enum CallbackList {
 
 impl CallbackList {
     /// Appends a callback.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, cb: DoneCb) {
-        match self {
-            CallbackList::Empty => *self = CallbackList::One(cb),
-            CallbackList::Many(all) => all.push(cb),
-            CallbackList::One(_) => {
-                if let CallbackList::One(first) = std::mem::take(self) {
+        // The new callback goes in first, so that the common case (the first callback) stores
+        // without dropping what it replaces; a longer list then takes it back out.
+        match std::mem::replace(self, CallbackList::One(cb)) {
+            CallbackList::Empty => {}
+            CallbackList::One(first) => {
+                if let CallbackList::One(cb) = std::mem::take(self) {
                     *self = CallbackList::Many(vec![first, cb]);
                 }
+            }
+            CallbackList::Many(mut all) => {
+                if let CallbackList::One(cb) = std::mem::take(self) {
+                    all.push(cb);
+                }
+                *self = CallbackList::Many(all);
             }
         }
     }
@@ -66,6 +73,7 @@ impl CallbackList {
     }
 
     /// Calls `f` on every callback in order, emptying the list.
+    #[inline(always)]
     pub(crate) fn drain(self, mut f: impl FnMut(DoneCb)) {
         match self {
             CallbackList::Empty => {}

@@ -26,7 +26,7 @@ pub(crate) const INVALID_STATE: &str = "invalid state";
 
 impl Core {
     /// `loop.create_future()` for a future of the given kind.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new_future(&mut self, kind: FutKind) -> FutId {
         if let Some(id) = self.free_futs.pop() {
             self.futs[id as usize].renew(kind);
@@ -41,7 +41,7 @@ impl Core {
     /// handle, ready entry or callback can reach any more (a `sleep`'s, once it resumed):
     /// keeping the arena as small as the set of live futures keeps the loop's working set in
     /// cache.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release_future(&mut self, f: FutId) {
         debug_assert!(self.is_done(f), "only a done future is released");
         if let Some(obs) = self.observer.as_mut() {
@@ -67,7 +67,7 @@ impl Core {
     }
 
     /// Queues every callback of `f` in registration order and clears the list (FUT-7).
-    #[inline]
+    #[inline(always)]
     fn schedule_callbacks(&mut self, f: FutId) {
         let callbacks = std::mem::take(&mut self.fut_mut(f).callbacks);
         let ready = &mut self.ready;
@@ -89,12 +89,12 @@ impl Core {
     }
 
     /// `set_result(None)` for a future whose result is `()`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_unit_result(&mut self, f: FutId) -> Result<(), Exception> {
         self.finish(f, Outcome::Unit)
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(&mut self, f: FutId, outcome: Outcome) -> Result<(), Exception> {
         let slot = self.fut_mut(f);
         if slot.state != FutState::Pending {
@@ -123,7 +123,7 @@ impl Core {
         true
     }
 
-    #[inline]
+    #[inline(always)]
     fn after_completion(&mut self, f: FutId) {
         if let Some(obs) = self.observer.as_mut() {
             obs.future_done(f, self.futs[f as usize].state == FutState::Cancelled);
@@ -141,7 +141,7 @@ impl Core {
     }
 
     /// `add_done_callback`: appended, or queued at once if the future is done (FUT-8).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add_done_callback(&mut self, f: FutId, cb: DoneCb) {
         if self.is_done(f) {
             self.ready.push_back(Entry::Done(f, cb));
@@ -173,7 +173,7 @@ impl Core {
     /// The outcome as `result()` reports it, with the value left in place: `Ok(())` when
     /// finished normally, the exception otherwise (FUT-4). Consumes a saved cancellation and
     /// marks an exception as retrieved.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn outcome(&mut self, f: FutId) -> Result<(), Exception> {
         let slot = self.fut_mut(f);
         match slot.state {

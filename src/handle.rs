@@ -20,7 +20,7 @@ impl Core {
     }
 
     /// `call_at(when, cb)`: pushes a timer on the heap (LOOP-4).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn call_at_cb(&mut self, when: u64, cb: HandleCb) -> TimerId {
         let slot = TimerSlot {
             when,

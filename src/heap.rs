@@ -85,27 +85,30 @@ impl TimerHeap {
     /// heapq's `_siftup`: walk the hole down to a leaf, then sift the item back up.
     fn sift_to_leaf(&mut self, start: usize) {
         let items = &mut self.items[..];
-        let len = items.len();
-        assert!(start < len, "sift from a position inside the heap");
         let item = items[start];
         let mut pos = start;
-        let mut child = 2 * pos + 1;
         // While both children exist, take the right one unless the left is strictly
         // smaller. The choice is computed, not branched on: it is a coin flip for the
         // predictor, level after level.
-        while child + 1 < len {
-            child += usize::from(items[child].when >= items[child + 1].when);
-            items[pos] = items[child];
-            pos = child;
-            child = 2 * pos + 1;
+        while let Some(&pair) = children(items, pos) {
+            let right = usize::from(pair[0].when >= pair[1].when);
+            items[pos] = pair[right];
+            pos = 2 * pos + 1 + right;
         }
-        if child < len {
-            items[pos] = items[child];
-            pos = child;
+        if let Some(&only) = items.get(2 * pos + 1) {
+            items[pos] = only;
+            pos = 2 * pos + 1;
         }
         items[pos] = item;
         sift_toward_root(items, start, pos);
     }
+}
+
+/// Both children of `pos` (at `2 * pos + 1` and `2 * pos + 2`), if both exist: the pair at
+/// `pos` in `items[1..]` cut into pairs. One length check covers both.
+#[inline]
+fn children(items: &[HeapEntry], pos: usize) -> Option<&[HeapEntry; 2]> {
+    items.get(1..)?.as_chunks::<2>().0.get(pos)
 }
 
 /// heapq's `_siftdown`: move the item at `pos` toward `start` while strictly smaller than its

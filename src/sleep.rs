@@ -44,43 +44,59 @@ impl<T> Unpin for Sleep<T> {}
 impl<T> StdFuture for Sleep<T> {
     type Output = Result<T, Exception>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let outcome = with_core(|core| match this.phase {
-            Phase::Start(0) if mutation::active(Mutation::SleepZeroNoYield) => Some(Ok(())),
-            Phase::Start(0) => {
-                core.bare_yield();
-                this.phase = Phase::Yielded;
-                None
-            }
-            Phase::Start(delay) => {
-                let fut = core.new_future(FutKind::Plain);
-                let when = core.now.saturating_add(delay);
-                let timer = core.call_at_cb(when, HandleCb::SleepWake(fut));
-                core.suspend_on(fut);
-                this.phase = Phase::Waiting { fut, timer };
-                None
-            }
-            Phase::Waiting { fut, timer } => {
-                let r = core.resume(fut);
-                if core.fut(fut).state == FutState::Finished {
-                    // Only the timer finishes the future: it has run.
-                    core.release_timer(timer);
-                } else {
-                    core.cancel_timer(timer);
+        let outcome = match this.phase {
+            Phase::Waiting { fut, timer } => wake(fut, timer),
+            Phase::Start(delay) => match start(delay) {
+                Ok(phase) => {
+                    this.phase = phase;
+                    return Poll::Pending;
                 }
-                core.release_future(fut);
-                Some(r)
-            }
-            Phase::Yielded => Some(core.take_throw().map_or(Ok(()), Err)),
+                Err(done) => done,
+            },
+            Phase::Yielded => with_core(|core| core.take_throw().map_or(Ok(()), Err)),
             Phase::Done => panic!("aiosim: sleep polled after it completed"),
-        });
-        match outcome {
-            None => Poll::Pending,
-            Some(r) => {
-                this.phase = Phase::Done;
-                Poll::Ready(r.map(|()| this.result.take().expect("result taken once")))
-            }
-        }
+        };
+        this.phase = Phase::Done;
+        Poll::Ready(outcome.map(|()| this.result.take().expect("result taken once")))
     }
+}
+
+/// The first poll of a sleep: suspends the task (the phase to wait in), or under a
+/// deliberate defect finishes at once.
+#[inline]
+fn start(delay: u64) -> Result<Phase, Result<(), Exception>> {
+    with_core(|core| {
+        if delay == 0 {
+            if mutation::active(Mutation::SleepZeroNoYield) {
+                return Err(Ok(()));
+            }
+            core.bare_yield();
+            return Ok(Phase::Yielded);
+        }
+        let fut = core.new_future(FutKind::Plain);
+        let when = core.now.saturating_add(delay);
+        let timer = core.call_at_cb(when, HandleCb::SleepWake(fut));
+        core.suspend_on(fut);
+        Ok(Phase::Waiting { fut, timer })
+    })
+}
+
+/// The poll after the task woke: the sleep's outcome. The timer is cancelled on the way out
+/// (it has run unless the sleep was cancelled) and both slots are given back.
+#[inline]
+fn wake(fut: FutId, timer: TimerId) -> Result<(), Exception> {
+    with_core(|core| {
+        let r = core.resume(fut);
+        if core.fut(fut).state == FutState::Finished {
+            // Only the timer finishes the future: it has run.
+            core.release_timer(timer);
+        } else {
+            core.cancel_timer(timer);
+        }
+        core.release_future(fut);
+        r
+    })
 }

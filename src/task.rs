@@ -95,7 +95,7 @@ impl Core {
 
     /// The first half of a step: deliver must-cancel, set the current task, and hand out the
     /// body to poll. Returns `None` when the step ends without polling (TASK-8).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn begin_step(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Body> {
         let fut = self.task(t).fut;
         debug_assert!(!self.is_done(fut), "a step of a finished task was queued");
@@ -131,7 +131,7 @@ impl Core {
 
     /// The second half of a step, after the poll. Returns the body if it must be dropped
     /// (by the caller, outside the core borrow).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn end_step(
         &mut self,
         t: TaskId,
@@ -172,7 +172,7 @@ impl Core {
     }
 
     /// Registers the task's wakeup on `w` (semantics 2.6, `Yielded(future)`).
-    #[inline]
+    #[inline(always)]
     fn suspend_task(&mut self, t: TaskId, w: FutId) {
         let fut = self.task(t).fut;
         if w == fut {
