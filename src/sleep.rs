@@ -44,7 +44,7 @@ impl<T> Unpin for Sleep<T> {}
 impl<T> StdFuture for Sleep<T> {
     type Output = Result<T, Exception>;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let outcome = match this.phase {
