@@ -37,16 +37,34 @@ fn config(regressions: PathBuf) -> Config {
     c
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("aiosim-explore-api-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir.join("regressions.jsonl")
+/// A fresh scratch directory for one test's regressions file, removed when the test ends.
+struct Scratch {
+    dir: PathBuf,
 }
 
-/// A configuration for exactly one run, recording regressions in a fresh scratch file.
-fn one_run(name: &str) -> Config {
-    let mut c = config(scratch(name));
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("aiosim-explore-api-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Scratch { dir }
+    }
+
+    /// The regressions file (not created until a failure is recorded).
+    fn file(&self) -> PathBuf {
+        self.dir.join("regressions.jsonl")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A configuration for exactly one run, recording regressions in a scratch file.
+fn one_run(scratch: &Scratch) -> Config {
+    let mut c = config(scratch.file());
     c.schedules.runs = 1;
     c
 }
@@ -67,7 +85,8 @@ where
 
 #[test]
 fn a_faithful_body_passes_every_schedule() {
-    let file = scratch("clean");
+    let scratch = Scratch::new("clean");
+    let file = scratch.file();
     aiosim_sim::explore(config(file.clone()), || async {
         let a = create_task(async {
             sleep(1).await?;
@@ -85,7 +104,8 @@ fn a_faithful_body_passes_every_schedule() {
 
 #[test]
 fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
-    let file = scratch("racy");
+    let scratch = Scratch::new("racy");
+    let file = scratch.file();
     let message = failure_message(config(file.clone()), racy_body);
     assert!(message.contains("a writes first"), "{message}");
     assert!(message.contains("AIOSIM_REPLAY="), "{message}");
@@ -103,7 +123,8 @@ fn a_failing_run_is_reported_with_a_replay_command_and_recorded() {
 
 #[test]
 fn fifo_never_finds_the_race() {
-    let file = scratch("fifo");
+    let scratch = Scratch::new("fifo");
+    let file = scratch.file();
     let mut c = config(file.clone());
     c.schedules.policy = PolicyKind::Fifo;
     aiosim_sim::explore(c, racy_body);
@@ -112,7 +133,8 @@ fn fifo_never_finds_the_race() {
 
 #[test]
 fn an_error_returned_by_the_body_fails_the_run() {
-    let message = failure_message(one_run("error"), || async {
+    let scratch = Scratch::new("error");
+    let message = failure_message(one_run(&scratch), || async {
         Err(Exception::custom("Boom", Some("no")))
     });
     assert!(message.contains("Boom"), "{message}");
@@ -120,7 +142,8 @@ fn an_error_returned_by_the_body_fails_the_run() {
 
 #[test]
 fn a_deadlocked_body_fails_the_run_instead_of_hanging() {
-    let message = failure_message(one_run("deadlock"), || async {
+    let scratch = Scratch::new("deadlock");
+    let message = failure_message(one_run(&scratch), || async {
         let never: aiosim::Future<()> = aiosim::Future::new();
         never.await
     });
@@ -129,7 +152,8 @@ fn a_deadlocked_body_fails_the_run_instead_of_hanging() {
 
 #[test]
 fn a_spinning_body_exhausts_its_budget_and_names_the_task() {
-    let mut c = one_run("spin");
+    let scratch = Scratch::new("spin");
+    let mut c = one_run(&scratch);
     c.budget = 1_000;
     let message = failure_message(c, || async {
         loop {
