@@ -142,55 +142,46 @@ pub(crate) enum FutKind {
     Gather(Rc<crate::gather::GatherOuter>),
 }
 
+/// The parts of a future that every completion and every await touch. The rest, read only
+/// by cancellation and reports, lives in [`FutExtra`], so that the slots a busy loop cycles
+/// through stay small.
 pub(crate) struct FutSlot {
     pub state: FutState,
-    /// The result or exception once finished.
-    pub outcome: Outcome,
-    /// The recorded cancel message (`_cancel_message`).
-    pub cancel_msg: Option<Rc<str>>,
-    /// Tasks only: the `CancelledError` the body ended with, handed to the first consumer
-    /// and then forgotten (TASK-14c).
-    pub saved_cancel: Option<Exception>,
-    /// Done-callbacks in registration order; emptied when the future completes (FUT-7).
-    pub callbacks: crate::callbacks::CallbackList,
     /// Whether the exception has been retrieved (else it is reported when the loop closes).
     pub retrieved: bool,
-    pub kind: FutKind,
+    /// The result or exception once finished.
+    pub outcome: Outcome,
+    /// Done-callbacks in registration order; emptied when the future completes (FUT-7).
+    pub callbacks: crate::callbacks::CallbackList,
 }
 
 impl FutSlot {
-    /// A pending future of the given kind with no callbacks.
-    pub(crate) fn new(kind: FutKind) -> FutSlot {
+    /// A pending future with no callbacks.
+    pub(crate) fn new() -> FutSlot {
         FutSlot {
             state: FutState::Pending,
-            outcome: Outcome::None,
-            cancel_msg: None,
-            saved_cancel: None,
-            callbacks: crate::callbacks::CallbackList::Empty,
             retrieved: false,
-            kind,
+            outcome: Outcome::None,
+            callbacks: crate::callbacks::CallbackList::Empty,
         }
     }
 
-    /// Drops what a released slot still holds (a cancelled `sleep` keeps its message), so
-    /// that [`FutSlot::renew`] finds nothing to drop.
+    /// Drops the outcome of a released slot, so that [`FutSlot::renew`] finds nothing to
+    /// drop.
     pub(crate) fn empty(&mut self) {
         debug_assert!(matches!(
             self.callbacks,
             crate::callbacks::CallbackList::Empty
         ));
         self.outcome = Outcome::None;
-        self.cancel_msg = None;
-        self.saved_cancel = None;
     }
 
-    /// Makes an emptied slot a new pending future of the given kind, writing only the fields
-    /// that [`FutSlot::empty`] left set.
-    pub(crate) fn renew(&mut self, kind: FutKind) {
+    /// Makes an emptied slot a new pending future, writing only the fields that
+    /// [`FutSlot::empty`] left set.
+    pub(crate) fn renew(&mut self) {
         debug_assert!(self.owns_nothing(), "a reused slot was emptied");
         self.state = FutState::Pending;
         self.retrieved = false;
-        self.kind = kind;
     }
 
     /// Whether dropping the slot would free or release nothing. Every field is named, so a
@@ -198,18 +189,41 @@ impl FutSlot {
     fn owns_nothing(&self) -> bool {
         let FutSlot {
             state: _,
-            outcome,
-            cancel_msg,
-            saved_cancel,
-            callbacks,
             retrieved: _,
-            kind,
+            outcome,
+            callbacks,
         } = self;
         !matches!(outcome, Outcome::Exc(_))
-            && cancel_msg.is_none()
-            && saved_cancel.is_none()
             && matches!(callbacks, crate::callbacks::CallbackList::Empty)
-            && matches!(kind, FutKind::Plain | FutKind::Task(_))
+    }
+}
+
+/// What a future slot keeps beside [`FutSlot`]: its kind and its cancellation record. A
+/// released slot's extra is always [`FutExtra::plain`] again.
+pub(crate) struct FutExtra {
+    pub kind: FutKind,
+    /// The recorded cancel message (`_cancel_message`).
+    pub cancel_msg: Option<Rc<str>>,
+    /// Tasks only: the `CancelledError` the body ended with, handed to the first consumer
+    /// and then forgotten (TASK-14c).
+    pub saved_cancel: Option<Exception>,
+}
+
+impl FutExtra {
+    /// The extra of a plain future that was never cancelled.
+    pub(crate) const fn plain() -> FutExtra {
+        FutExtra {
+            kind: FutKind::Plain,
+            cancel_msg: None,
+            saved_cancel: None,
+        }
+    }
+
+    /// Whether this is [`FutExtra::plain`].
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self.kind, FutKind::Plain)
+            && self.cancel_msg.is_none()
+            && self.saved_cancel.is_none()
     }
 }
 
@@ -230,7 +244,6 @@ pub(crate) struct TaskSlot {
     pub waiter: Option<FutId>,
     /// The exception the current step throws in at the suspended await point.
     pub throw: Option<Exception>,
-    pub name: TaskName,
     /// Created by the runtime itself (the shutdown steps of `run`): never a target of an
     /// injected cancellation.
     pub internal: bool,
@@ -302,11 +315,15 @@ pub(crate) struct Core {
     pub free_timers: Vec<TimerId>,
     pub soons: Vec<SoonSlot>,
     pub futs: Vec<FutSlot>,
+    /// The kind and cancellation record of each future in `futs`, at the same index.
+    pub fut_extras: Vec<FutExtra>,
     /// The results of the futures in `futs`.
     pub results: Results,
     /// Released future slots, reused (last released first) by the next futures created.
     pub free_futs: Vec<FutId>,
     pub tasks: Vec<TaskSlot>,
+    /// The name of each task in `tasks`, at the same index (read only for reports).
+    pub task_names: Vec<TaskName>,
     /// `_timer_cancelled_count`, including CPython's drift (semantics 2.2).
     pub cancelled_count: usize,
     pub stopping: bool,
@@ -348,9 +365,11 @@ impl Core {
             free_timers: Vec::new(),
             soons: Vec::new(),
             futs: Vec::new(),
+            fut_extras: Vec::new(),
             results: Results::new(),
             free_futs: Vec::new(),
             tasks: Vec::new(),
+            task_names: Vec::new(),
             cancelled_count: 0,
             stopping: false,
             running: false,
@@ -386,6 +405,7 @@ impl Core {
         self.results.clear();
         self.free_futs.clear();
         self.tasks.clear();
+        self.task_names.clear();
         self.cancelled_count = 0;
         self.stopping = false;
         self.running = false;
@@ -413,10 +433,11 @@ impl Core {
     fn clear_futures(&mut self) {
         for slot in &mut self.futs {
             if !slot.owns_nothing() {
-                drop(std::mem::replace(slot, FutSlot::new(FutKind::Plain)));
+                drop(std::mem::replace(slot, FutSlot::new()));
             }
         }
         self.futs.drain(..).for_each(std::mem::forget);
+        self.fut_extras.clear();
     }
 
     /// Installs a scheduler.
@@ -459,7 +480,7 @@ impl Core {
         exception: Option<Exception>,
         task: Option<TaskId>,
     ) {
-        let task = task.map(|t| self.tasks[t as usize].name.render());
+        let task = task.map(|t| self.task_names[t as usize].render());
         tracing::warn!(target: "aiosim", task = task.as_deref(), exception = ?exception, "{message}");
         self.reports.push(ErrorReport {
             message,

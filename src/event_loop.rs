@@ -16,8 +16,8 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::core::{
-    Body, Core, DoneCb, Entry, ErrorReport, FutId, FutSlot, FutState, HandleCb, TaskId, UserDoneFn,
-    with_core, with_slot,
+    Body, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutSlot, FutState, HandleCb, TaskId,
+    UserDoneFn, with_core, with_slot,
 };
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
@@ -370,7 +370,11 @@ impl Core {
     /// exceptions never retrieved and tasks destroyed while pending.
     fn report_leftovers(&mut self) {
         let mut from = 0;
-        while let Some(offset) = self.futs[from..].iter().position(is_leftover) {
+        while let Some(offset) = self.futs[from..]
+            .iter()
+            .zip(&self.fut_extras[from..])
+            .position(|(slot, extra)| is_leftover(slot, extra))
+        {
             let f = from + offset;
             self.report_leftover(f as FutId);
             from = f + 1;
@@ -379,11 +383,11 @@ impl Core {
 
     /// The report for one future that [`is_leftover`].
     fn report_leftover(&mut self, f: FutId) {
-        let slot = self.fut(f);
-        let task = match slot.kind {
+        let task = match self.extra(f).kind {
             crate::core::FutKind::Task(t) => Some(t),
             _ => None,
         };
+        let slot = self.fut(f);
         if slot.state == FutState::Pending {
             self.report("Task was destroyed but it is pending!".into(), None, task);
         } else {
@@ -400,8 +404,9 @@ impl Core {
             pending_tasks: self
                 .tasks
                 .iter()
-                .filter(|t| self.fut(t.fut).state == FutState::Pending)
-                .map(|t| t.name.render())
+                .zip(&self.task_names)
+                .filter(|(t, _)| self.fut(t.fut).state == FutState::Pending)
+                .map(|(_, name)| name.render())
                 .collect(),
         }
     }
@@ -668,9 +673,9 @@ impl Core {
 
 /// Whether the garbage collector would report this future when the loop goes away: a task
 /// still pending, or an exception nobody retrieved.
-fn is_leftover(slot: &FutSlot) -> bool {
+fn is_leftover(slot: &FutSlot, extra: &FutExtra) -> bool {
     match slot.state {
-        FutState::Pending => matches!(slot.kind, crate::core::FutKind::Task(_)),
+        FutState::Pending => matches!(extra.kind, crate::core::FutKind::Task(_)),
         _ => !slot.retrieved && slot.outcome.exception().is_some(),
     }
 }

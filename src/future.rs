@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 use crate::await_point::Awaiting;
 use crate::core::{
-    Core, DoneCb, Entry, FutId, FutKind, FutSlot, FutState, Outcome, UserDoneFn, with_core,
-    with_loop,
+    Core, DoneCb, Entry, FutExtra, FutId, FutKind, FutSlot, FutState, Outcome, UserDoneFn,
+    with_core, with_loop,
 };
 use crate::exception::Exception;
 use crate::results::Stored;
@@ -29,16 +29,24 @@ impl Core {
     #[inline(always)]
     pub(crate) fn new_future(&mut self, kind: FutKind) -> FutId {
         if let Some(id) = self.free_futs.pop() {
-            self.futs[id as usize].renew(kind);
+            self.futs[id as usize].renew();
+            // A released slot's extra is plain already: only another kind writes it.
+            if !matches!(kind, FutKind::Plain) {
+                self.fut_extras[id as usize].kind = kind;
+            }
             return id;
         }
         let id = self.futs.len() as FutId;
-        self.futs.push(FutSlot::new(kind));
+        self.futs.push(FutSlot::new());
+        self.fut_extras.push(FutExtra {
+            kind,
+            ..FutExtra::plain()
+        });
         id
     }
 
-    /// Gives the slot of a done internal future back for reuse. Only for a future that no
-    /// handle, ready entry or callback can reach any more (a `sleep`'s, once it resumed):
+    /// Gives the slot of a done internal plain future back for reuse. Only for a future that
+    /// no handle, ready entry or callback can reach any more (a `sleep`'s, once it resumed):
     /// keeping the arena as small as the set of live futures keeps the loop's working set in
     /// cache.
     #[inline(always)]
@@ -47,8 +55,27 @@ impl Core {
         if let Some(obs) = self.observer.as_mut() {
             obs.future_released(f);
         }
-        self.fut_mut(f).empty();
+        let slot = self.fut_mut(f);
+        // Only a cancel records a message on a plain future.
+        let cancelled = slot.state == FutState::Cancelled;
+        slot.empty();
+        if cancelled {
+            self.extra_mut(f).cancel_msg = None;
+        }
+        debug_assert!(self.extra(f).is_plain(), "only a plain future is released");
         self.free_futs.push(f);
+    }
+
+    /// The kind and cancellation record of `f`.
+    #[inline]
+    pub(crate) fn extra(&self, f: FutId) -> &FutExtra {
+        &self.fut_extras[f as usize]
+    }
+
+    /// The kind and cancellation record of `f`, to change.
+    #[inline]
+    pub(crate) fn extra_mut(&mut self, f: FutId) -> &mut FutExtra {
+        &mut self.fut_extras[f as usize]
     }
 
     #[inline]
@@ -118,7 +145,7 @@ impl Core {
             return false;
         }
         slot.state = FutState::Cancelled;
-        slot.cancel_msg = msg;
+        self.extra_mut(f).cancel_msg = msg;
         self.after_completion(f);
         true
     }
@@ -133,7 +160,7 @@ impl Core {
 
     /// `cancel()` dispatched on the object's class: plain future, task or gather.
     pub(crate) fn cancel(&mut self, f: FutId, msg: Option<Rc<str>>) -> bool {
-        match self.fut(f).kind.clone() {
+        match self.extra(f).kind.clone() {
             FutKind::Plain => self.plain_cancel(f, msg),
             FutKind::Task(t) => self.task_cancel(t, msg),
             FutKind::Gather(outer) => outer.cancel(self, msg),
@@ -163,10 +190,10 @@ impl Core {
     /// `_make_cancelled_error`: the saved `CancelledError` once, then fresh ones built from the
     /// recorded message (TASK-14c, FUT-10).
     pub(crate) fn make_cancelled_error(&mut self, f: FutId) -> Exception {
-        let slot = self.fut_mut(f);
-        match slot.saved_cancel.take() {
+        let extra = self.extra_mut(f);
+        match extra.saved_cancel.take() {
             Some(exc) => exc,
-            None => Exception::cancelled(slot.cancel_msg.clone()),
+            None => Exception::cancelled(extra.cancel_msg.clone()),
         }
     }
 
@@ -296,7 +323,7 @@ impl FutureRef {
     /// The recorded cancel message of a cancelled object, without consuming anything
     /// (`_cancel_message`; graph-format quirk 1).
     pub fn cancel_message(self) -> Option<Rc<str>> {
-        self.with(|c, f| c.fut(f).cancel_msg.clone())
+        self.with(|c, f| c.extra(f).cancel_msg.clone())
     }
 
     /// The exception stored on a finished future, without marking it retrieved.
@@ -319,7 +346,7 @@ impl FutureRef {
 
     /// The task behind this future, if it is one.
     pub fn as_task(self) -> Option<crate::task::TaskRef> {
-        self.with(|c, f| match c.fut(f).kind {
+        self.with(|c, f| match c.extra(f).kind {
             FutKind::Task(t) => Some(crate::task::TaskRef {
                 id: t,
                 loop_id: self.loop_id,

@@ -62,7 +62,7 @@ impl<T: Clone + 'static> DoneCallback<T> {
         match core.fut(child).state {
             FutState::Cancelled => {
                 let msg = core
-                    .fut(child)
+                    .extra(child)
                     .cancel_msg
                     .clone()
                     .unwrap_or_else(|| Rc::from(""));

@@ -43,9 +43,9 @@ impl Core {
             num_cancels: 0,
             waiter: None,
             throw: None,
-            name,
             internal,
         });
+        self.task_names.push(name);
         self.push_ready(Entry::Step(t));
         if let Some(obs) = self.observer.as_mut() {
             obs.task_created(t, fut);
@@ -79,7 +79,7 @@ impl Core {
             return true;
         }
         self.task_mut(t).must_cancel = true;
-        self.fut_mut(fut).cancel_msg = msg;
+        self.extra_mut(fut).cancel_msg = msg;
         true
     }
 
@@ -176,7 +176,7 @@ impl Core {
     fn suspend_task(&mut self, t: TaskId, w: FutId) {
         let fut = self.task(t).fut;
         if w == fut {
-            let name = self.task(t).name.render();
+            let name = self.task_names[t as usize].render();
             let exc = Exception::runtime(&format!("Task cannot await on itself: <Task {name}>"));
             self.push_ready(Entry::StepThrow(t, exc));
             return;
@@ -184,7 +184,7 @@ impl Core {
         self.add_done_callback(w, DoneCb::Wakeup(t));
         self.task_mut(t).waiter = Some(w);
         if self.task(t).must_cancel {
-            let msg = self.fut(fut).cancel_msg.clone();
+            let msg = self.extra(fut).cancel_msg.clone();
             if self.cancel(w, msg) {
                 self.task_mut(t).must_cancel = false;
             }
@@ -197,7 +197,7 @@ impl Core {
         let done = match outcome {
             Ok(value) if self.task(t).must_cancel => {
                 self.task_mut(t).must_cancel = false;
-                let msg = self.fut(fut).cancel_msg.clone();
+                let msg = self.extra(fut).cancel_msg.clone();
                 self.results.discard(value);
                 self.plain_cancel(fut, msg)
             }
@@ -208,7 +208,7 @@ impl Core {
                 } else {
                     exc
                 };
-                self.fut_mut(fut).saved_cancel = Some(exc);
+                self.extra_mut(fut).saved_cancel = Some(exc);
                 self.plain_cancel(fut, None)
             }
             Err(exc) => self.set_exception(fut, exc).is_ok(),
@@ -250,12 +250,12 @@ impl TaskRef {
 
     /// `get_name()`: the given name or `Task-<n>` (TASK-20).
     pub fn name(self) -> Rc<str> {
-        self.with(|c, t| c.task(t).name.render())
+        self.with(|c, t| c.task_names[t as usize].render())
     }
 
     /// `set_name(name)`.
     pub fn set_name(self, name: &str) {
-        self.with(|c, t| c.task_mut(t).name = TaskName::Named(Rc::from(name)));
+        self.with(|c, t| c.task_names[t as usize] = TaskName::Named(Rc::from(name)));
     }
 
     /// `cancel()` (TASK-3, TASK-4, TASK-5).

@@ -76,7 +76,7 @@ struct OnTaskDone(Rc<Group>);
 impl Internal for OnTaskDone {
     fn run(self: Rc<Self>, core: &mut Core, fut: FutId) {
         let g = &self.0;
-        let FutKind::Task(task) = core.fut(fut).kind else {
+        let FutKind::Task(task) = core.extra(fut).kind else {
             unreachable!("_on_task_done is registered on tasks only")
         };
         g.tasks.borrow_mut().retain(|&t| t != task);
