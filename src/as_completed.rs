@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::AwaitOutcome;
-use crate::core::{Core, DoneCb, FutId, FutKind, HandleCb, Internal, TimerId, with_core};
+use crate::core::{Core, FutId, FutKind, HandleCb, Internal, TimerId, with_core};
 use crate::exception::{ExcType, Exception};
 use crate::future::{Awaitable, FutureRef};
 use crate::schedule::SetSite;
@@ -185,7 +185,7 @@ fn register(shared: &Rc<Shared>, todo: &[FutId], timeout: Option<u64>) {
     let callbacks: Rc<dyn Internal> = Rc::new(Callbacks(shared.clone()));
     with_core(|core| {
         for f in core.set_order(SetSite::AsCompletedRegistration, todo) {
-            core.add_done_callback(f, DoneCb::Internal(callbacks.clone()));
+            core.add_internal_callback(f, callbacks.clone());
         }
         if !todo.is_empty()
             && let Some(t) = timeout

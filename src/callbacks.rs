@@ -1,9 +1,65 @@
-//! A future's done-callback list, with its first entry stored inline.
+//! A future's done-callback list, with its first entry stored inline, and the arena of
+//! callback objects that registrations name.
 //!
 //! Most futures (a `sleep`'s, a task awaited once) get exactly one callback, so the list only
-//! allocates from the second registration on.
+//! allocates from the second registration on. A registration is a small `Copy` value; a
+//! combinator's or a user's callback object sits in the [`CallbackArena`], one slot per
+//! registration, freed when the registration runs or is removed.
 
-use crate::core::DoneCb;
+use crate::core::{CallbackObj, CbId, DoneCb};
+
+/// The callback objects of the open loop, indexed by [`CbId`]; free slots are reused.
+pub(crate) struct CallbackArena {
+    objs: Vec<Option<CallbackObj>>,
+    free: Vec<CbId>,
+}
+
+impl CallbackArena {
+    /// An empty arena.
+    pub(crate) const fn new() -> CallbackArena {
+        CallbackArena {
+            objs: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// Stores `obj` for one registration and returns that registration.
+    pub(crate) fn register(&mut self, obj: CallbackObj) -> DoneCb {
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.objs[id as usize] = Some(obj);
+                id
+            }
+            None => {
+                self.objs.push(Some(obj));
+                (self.objs.len() - 1) as CbId
+            }
+        };
+        DoneCb::Object(id)
+    }
+
+    /// The object of a registration that has neither run nor been removed.
+    pub(crate) fn get(&self, id: CbId) -> &CallbackObj {
+        self.objs[id as usize]
+            .as_ref()
+            .expect("a registration names a live callback object")
+    }
+
+    /// Takes the object of a registration out (it runs or was removed), freeing its slot.
+    pub(crate) fn take(&mut self, id: CbId) -> CallbackObj {
+        let obj = self.objs[id as usize]
+            .take()
+            .expect("a registration names a live callback object");
+        self.free.push(id);
+        obj
+    }
+
+    /// Drops every object, keeping the capacity.
+    pub(crate) fn clear(&mut self) {
+        self.objs.clear();
+        self.free.clear();
+    }
+}
 
 /// Done-callbacks in registration order (FUT-7).
 #[derive(Default)]
@@ -13,8 +69,8 @@ pub(crate) enum CallbackList {
     Empty,
     /// One callback, inline.
     One(DoneCb),
-    /// Two or more.
-    Many(Vec<DoneCb>),
+    /// Two or more (boxed, so that the list is as small as one registration).
+    Many(Box<Vec<DoneCb>>),
 }
 
 impl CallbackList {
@@ -22,29 +78,23 @@ impl CallbackList {
     #[inline(always)]
     pub(crate) fn push(&mut self, cb: DoneCb) {
         // The new callback goes in first, so that the common case (the first callback) stores
-        // without dropping what it replaces; a longer list then takes it back out.
+        // without dropping what it replaces; a longer list is then written over it.
         match std::mem::replace(self, CallbackList::One(cb)) {
             CallbackList::Empty => {}
-            CallbackList::One(first) => {
-                if let CallbackList::One(cb) = std::mem::take(self) {
-                    *self = CallbackList::Many(vec![first, cb]);
-                }
-            }
+            CallbackList::One(first) => *self = CallbackList::Many(Box::new(vec![first, cb])),
             CallbackList::Many(mut all) => {
-                if let CallbackList::One(cb) = std::mem::take(self) {
-                    all.push(cb);
-                }
+                all.push(cb);
                 *self = CallbackList::Many(all);
             }
         }
     }
 
     /// Removes every callback for which `matches` is true; returns how many (FUT-9).
-    pub(crate) fn remove(&mut self, matches: impl Fn(&DoneCb) -> bool) -> usize {
+    pub(crate) fn remove(&mut self, mut matches: impl FnMut(DoneCb) -> bool) -> usize {
         match self {
             CallbackList::Empty => 0,
             CallbackList::One(cb) => {
-                if matches(cb) {
+                if matches(*cb) {
                     *self = CallbackList::Empty;
                     1
                 } else {
@@ -53,7 +103,7 @@ impl CallbackList {
             }
             CallbackList::Many(all) => {
                 let before = all.len();
-                all.retain(|cb| !matches(cb));
+                all.retain(|&cb| !matches(cb));
                 before - all.len()
             }
         }
@@ -82,7 +132,7 @@ impl CallbackList {
                 if crate::mutation::active(crate::mutation::Mutation::CallbacksReversed) {
                     all.reverse();
                 }
-                all.into_iter().for_each(f)
+                all.iter().copied().for_each(f)
             }
         }
     }

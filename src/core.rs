@@ -64,14 +64,27 @@ pub(crate) trait Internal {
 /// A user-supplied done-callback. Identity (for `remove_done_callback`) is the shared closure.
 pub(crate) type UserDoneFn = Rc<dyn Fn(crate::future::FutureRef)>;
 
-/// One registration in a future's callback list.
-#[derive(Clone)]
+/// Index of a callback object in the loop's [`CallbackArena`](crate::callbacks::CallbackArena).
+pub(crate) type CbId = u32;
+
+/// One registration in a future's callback list. It is small and `Copy` (so are the ready
+/// entries that carry it): a callback object lives in the loop's callback arena, and a
+/// registration names it by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DoneCb {
     /// A task waiting on the future: runs its next step (semantics 0, "Wakeup").
     Wakeup(TaskId),
     /// `run_until_complete`'s stop callback.
     Stop,
-    /// A combinator's bookkeeping (`_done_callback`, `_on_completion`, ...).
+    /// A combinator's bookkeeping (`_done_callback`, `_on_completion`, ...) or a callback
+    /// registered through the public API: the object at this index of the callback arena,
+    /// owned by this one registration.
+    Object(CbId),
+}
+
+/// A callback object in the callback arena.
+pub(crate) enum CallbackObj {
+    /// A combinator's bookkeeping.
     Internal(Rc<dyn Internal>),
     /// A callback registered through the public API.
     User(UserDoneFn),
@@ -315,6 +328,8 @@ pub(crate) struct Core {
     pub free_timers: Vec<TimerId>,
     pub soons: Vec<SoonSlot>,
     pub futs: Vec<FutSlot>,
+    /// The callback objects that registrations in `futs` and entries in `ready` name.
+    pub callback_objs: crate::callbacks::CallbackArena,
     /// The kind and cancellation record of each future in `futs`, at the same index.
     pub fut_extras: Vec<FutExtra>,
     /// The results of the futures in `futs`.
@@ -365,6 +380,7 @@ impl Core {
             free_timers: Vec::new(),
             soons: Vec::new(),
             futs: Vec::new(),
+            callback_objs: crate::callbacks::CallbackArena::new(),
             fut_extras: Vec::new(),
             results: Results::new(),
             free_futs: Vec::new(),
@@ -402,6 +418,7 @@ impl Core {
         self.free_timers.clear();
         self.soons.clear();
         self.clear_futures();
+        self.callback_objs.clear();
         self.results.clear();
         self.free_futs.clear();
         self.tasks.clear();
@@ -522,4 +539,20 @@ pub(crate) fn with_loop<R>(loop_id: u32, f: impl FnOnce(&mut Core) -> R) -> R {
 /// Runs `f` on this thread's core whether or not a loop is open (for opening and closing).
 pub(crate) fn with_slot<R>(f: impl FnOnce(&mut Core) -> R) -> R {
     CORE.with(|cell| f(&mut cell.borrow_mut()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ready queue and the future arena are what a busy loop cycles through: their
+    /// elements stay small (a registration names its callback object by index).
+    #[test]
+    fn hot_tables_have_small_elements() {
+        assert_eq!(std::mem::size_of::<DoneCb>(), 8);
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
+        assert_eq!(std::mem::size_of::<crate::callbacks::CallbackList>(), 16);
+        assert_eq!(std::mem::size_of::<FutSlot>(), 40);
+        assert_eq!(std::mem::size_of::<TaskSlot>(), 48);
+    }
 }

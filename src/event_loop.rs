@@ -16,8 +16,8 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::core::{
-    Body, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutSlot, FutState, HandleCb, TaskId,
-    UserDoneFn, with_core, with_slot,
+    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutSlot, FutState,
+    HandleCb, TaskId, UserDoneFn, with_core, with_slot,
 };
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
@@ -283,7 +283,7 @@ impl EventLoop {
     pub fn run_until_future_done(&self, fut: FutureRef) -> Result<(), RunError> {
         self.with(|c| c.add_done_callback(fut.id, DoneCb::Stop));
         let r = self.run_forever();
-        self.with(|c| c.remove_done_callback(fut.id, |cb| matches!(cb, DoneCb::Stop)));
+        self.with(|c| c.remove_done_callback(fut.id, |cb, _| cb == DoneCb::Stop));
         r?;
         if !fut.done() {
             return Err(RunError::Raised(Exception::runtime(
@@ -598,17 +598,19 @@ impl Core {
                 self.stopping = true;
                 Action::Nothing
             }
-            Entry::Done(f, DoneCb::Internal(cb)) => {
-                cb.run(self, f);
-                Action::Nothing
-            }
-            Entry::Done(f, DoneCb::User(cb)) => Action::UserDone(
-                cb,
-                FutureRef {
-                    id: f,
-                    loop_id: self.loop_id,
-                },
-            ),
+            Entry::Done(f, DoneCb::Object(id)) => match self.callback_objs.take(id) {
+                CallbackObj::Internal(cb) => {
+                    cb.run(self, f);
+                    Action::Nothing
+                }
+                CallbackObj::User(cb) => Action::UserDone(
+                    cb,
+                    FutureRef {
+                        id: f,
+                        loop_id: self.loop_id,
+                    },
+                ),
+            },
             Entry::Timer(id) => match self.timers[id as usize].cb.take() {
                 Some(cb) if !self.timers[id as usize].cancelled => self.handle_action(cb),
                 _ => Action::Nothing,
@@ -653,11 +655,13 @@ impl Core {
                 future: *f,
             },
             Entry::Done(_, DoneCb::Stop) => HandleKind::Stop,
-            Entry::Done(f, DoneCb::Internal(cb)) => HandleKind::Internal {
-                name: cb.name(),
-                future: *f,
+            Entry::Done(f, DoneCb::Object(id)) => match self.callback_objs.get(*id) {
+                CallbackObj::Internal(cb) => HandleKind::Internal {
+                    name: cb.name(),
+                    future: *f,
+                },
+                CallbackObj::User(_) => HandleKind::UserDone { future: *f },
             },
-            Entry::Done(f, DoneCb::User(_)) => HandleKind::UserDone { future: *f },
             Entry::Timer(id) => HandleKind::Timer {
                 timer: *id,
                 when: self.timers[*id as usize].when,

@@ -14,9 +14,10 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::Awaiting;
+use crate::callbacks::CallbackArena;
 use crate::core::{
-    Core, DoneCb, Entry, FutExtra, FutId, FutKind, FutSlot, FutState, Outcome, UserDoneFn,
-    with_core, with_loop,
+    CallbackObj, Core, DoneCb, Entry, FutExtra, FutId, FutKind, FutSlot, FutState, Internal,
+    Outcome, UserDoneFn, with_core, with_loop,
 };
 use crate::exception::Exception;
 use crate::results::Stored;
@@ -177,14 +178,32 @@ impl Core {
         }
     }
 
-    /// `remove_done_callback`: removes every registration matching `is_it` and returns how
-    /// many (FUT-9). Callbacks already queued by completion are not affected.
+    /// `add_done_callback` of a combinator's bookkeeping object.
+    pub(crate) fn add_internal_callback(&mut self, f: FutId, cb: Rc<dyn Internal>) {
+        let cb = self.callback_objs.register(CallbackObj::Internal(cb));
+        self.add_done_callback(f, cb);
+    }
+
+    /// `remove_done_callback`: removes every registration matching `is_it` (which sees the
+    /// registration and the arena of callback objects) and returns how many (FUT-9).
+    /// Callbacks already queued by completion are not affected.
     pub(crate) fn remove_done_callback(
         &mut self,
         f: FutId,
-        is_it: impl Fn(&DoneCb) -> bool,
+        is_it: impl Fn(DoneCb, &CallbackArena) -> bool,
     ) -> usize {
-        self.fut_mut(f).callbacks.remove(is_it)
+        let Core {
+            futs,
+            callback_objs,
+            ..
+        } = self;
+        futs[f as usize].callbacks.remove(|cb| {
+            let hit = is_it(cb, callback_objs);
+            if hit && let DoneCb::Object(id) = cb {
+                drop(callback_objs.take(id));
+            }
+            hit
+        })
     }
 
     /// `_make_cancelled_error`: the saved `CancelledError` once, then fresh ones built from the
@@ -334,13 +353,21 @@ impl FutureRef {
     /// `add_done_callback(cb)`: `cb` is queued with `call_soon` when the future completes, or
     /// at once if it is done (FUT-7, FUT-8); it never runs inline.
     pub fn add_done_callback(self, cb: &DoneCallback) {
-        self.with(|c, f| c.add_done_callback(f, DoneCb::User(cb.0.clone())));
+        self.with(|c, f| {
+            let cb = c.callback_objs.register(CallbackObj::User(cb.0.clone()));
+            c.add_done_callback(f, cb)
+        });
     }
 
     /// `remove_done_callback(cb)`: removes every registration of `cb`, returns the count (FUT-9).
     pub fn remove_done_callback(self, cb: &DoneCallback) -> usize {
         self.with(|c, f| {
-            c.remove_done_callback(f, |x| matches!(x, DoneCb::User(u) if Rc::ptr_eq(u, &cb.0)))
+            c.remove_done_callback(f, |x, objs| match x {
+                DoneCb::Object(id) => {
+                    matches!(objs.get(id), CallbackObj::User(u) if Rc::ptr_eq(u, &cb.0))
+                }
+                _ => false,
+            })
         })
     }
 
@@ -474,8 +501,12 @@ impl Core {
         f: FutId,
         cb: &Rc<dyn crate::core::Internal>,
     ) -> usize {
-        self.remove_done_callback(f, |x| {
-            matches!(x, DoneCb::Internal(x) if std::ptr::addr_eq(Rc::as_ptr(x), Rc::as_ptr(cb)))
+        self.remove_done_callback(f, |x, objs| match x {
+            DoneCb::Object(id) => matches!(
+                objs.get(id),
+                CallbackObj::Internal(x) if std::ptr::addr_eq(Rc::as_ptr(x), Rc::as_ptr(cb))
+            ),
+            _ => false,
         })
     }
 }

@@ -9,7 +9,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, with_core};
+use crate::core::{Core, FutId, FutKind, FutState, Internal, with_core};
 use crate::exception::Exception;
 use crate::future::{Awaitable, Future, FutureRef};
 use crate::mutation::{self, Mutation};
@@ -166,7 +166,7 @@ fn gather_ids<T: Clone + 'static>(
         if core.is_done(c) {
             already_done.push(c);
         } else {
-            core.add_done_callback(c, DoneCb::Internal(callback.clone()));
+            core.add_internal_callback(c, callback.clone());
         }
     }
     let outer = core.new_future(FutKind::Gather(shared.clone()));

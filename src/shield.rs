@@ -8,7 +8,7 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, with_core};
+use crate::core::{Core, FutId, FutKind, FutState, Internal, with_core};
 use crate::future::{Awaitable, Future};
 use crate::mutation::{self, Mutation};
 
@@ -86,12 +86,12 @@ pub fn shield<T: Clone + 'static, A: Awaitable<T>>(x: &A) -> Future<T> {
             outer,
             _t: PhantomData,
         });
-        core.add_done_callback(inner.id, DoneCb::Internal(inner_cb.clone()));
+        core.add_internal_callback(inner.id, inner_cb.clone());
         let outer_cb = Rc::new(OuterDone {
             inner: inner.id,
             inner_cb,
         });
-        core.add_done_callback(outer, DoneCb::Internal(outer_cb));
+        core.add_internal_callback(outer, outer_cb);
         Future::from_raw(core.loop_id, outer)
     })
 }

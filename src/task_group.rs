@@ -13,7 +13,7 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use crate::await_point::AwaitOutcome;
-use crate::core::{Core, DoneCb, FutId, FutKind, FutState, Internal, TaskId, with_core};
+use crate::core::{Core, FutId, FutKind, FutState, Internal, TaskId, with_core};
 use crate::exception::Exception;
 use crate::future::FutureRef;
 use crate::mutation::{self, Mutation};
@@ -170,7 +170,7 @@ impl TaskGroup {
                 self.on_done.clone().run(core, fut);
             } else {
                 g.tasks.borrow_mut().push(id);
-                core.add_done_callback(fut, DoneCb::Internal(self.on_done.clone()));
+                core.add_internal_callback(fut, self.on_done.clone());
             }
         });
         Ok(task)

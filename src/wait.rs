@@ -11,7 +11,7 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use crate::await_point::AwaitOutcome;
-use crate::core::{Core, DoneCb, FutId, FutKind, FutState, HandleCb, Internal, TimerId, with_core};
+use crate::core::{Core, FutId, FutKind, FutState, HandleCb, Internal, TimerId, with_core};
 use crate::exception::{ExcType, Exception};
 use crate::future::{Awaitable, FutureRef};
 use crate::mutation::{self, Mutation};
@@ -122,7 +122,7 @@ pub async fn wait(
                 .set(Some(core.call_at_cb(when, HandleCb::Internal(release))));
         }
         for f in &distinct {
-            core.add_done_callback(f.id, DoneCb::Internal(cb.clone()));
+            core.add_internal_callback(f.id, cb.clone());
         }
         (
             FutureRef {
@@ -215,7 +215,7 @@ async fn cancel_and_wait(fut: FutureRef) -> Result<(), Exception> {
     let (waiter, release) = with_core(|core| {
         let waiter = core.new_future(FutKind::Plain);
         let release: Rc<dyn Internal> = Rc::new(ReleaseWaiter { waiter });
-        core.add_done_callback(fut.id, DoneCb::Internal(release.clone()));
+        core.add_internal_callback(fut.id, release.clone());
         core.cancel(fut.id, None);
         (
             FutureRef {
