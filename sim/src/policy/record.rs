@@ -76,6 +76,16 @@ impl DecisionLogHandle {
         self.0.borrow().decisions.clone()
     }
 
+    /// How many decisions were made so far, without copying them.
+    pub fn len(&self) -> usize {
+        self.0.borrow().decisions.len()
+    }
+
+    /// Whether no decision was made so far.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The first divergence from the replayed decisions: a point that did not match the
     /// record, or, once the run is over, recorded decisions that the run never reached.
     /// Decisions beyond the end of the record are not a divergence: they take option 0.
