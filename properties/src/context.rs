@@ -19,8 +19,10 @@
 //! ([`OpExec::start_pos`]): it sees the state left by event `g - 1`, and event `g` comes after
 //! it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
+
+use rustc_hash::FxHashMap;
 
 use aiosim::{Level, State};
 use aiosim_sim::graph::{Block, ExcSpec, Graph, Handler, Op, Ref};
@@ -767,16 +769,96 @@ pub struct CancelOp {
     pub accepted: Option<bool>,
 }
 
+/// Values keyed by a (task, path) pair of names, found from two `&str` without allocating or
+/// touching a reference count.
+#[derive(Debug)]
+pub struct PairMap<V> {
+    by_task: FxHashMap<Arc<str>, FxHashMap<Arc<str>, V>>,
+}
+
+impl<V> Default for PairMap<V> {
+    fn default() -> PairMap<V> {
+        PairMap {
+            by_task: FxHashMap::default(),
+        }
+    }
+}
+
+impl<V> PairMap<V> {
+    /// The value of (`task`, `at`).
+    pub fn get(&self, task: &str, at: &str) -> Option<&V> {
+        self.by_task.get(task)?.get(at)
+    }
+
+    /// Sets the value of (`task`, `at`), returning the one it replaces.
+    pub fn insert(&mut self, task: Arc<str>, at: Arc<str>, value: V) -> Option<V> {
+        self.by_task.entry(task).or_default().insert(at, value)
+    }
+
+    /// The value of (`task`, `at`), made from `V::default()` first if there is none. The
+    /// names are cloned only when they are new.
+    pub fn get_or_default(&mut self, task: &Arc<str>, at: &Arc<str>) -> &mut V
+    where
+        V: Default,
+    {
+        if !self.by_task.contains_key(&**task) {
+            self.by_task.insert(task.clone(), FxHashMap::default());
+        }
+        let of_task = self.by_task.get_mut(&**task).expect("inserted above");
+        if !of_task.contains_key(&**at) {
+            of_task.insert(at.clone(), V::default());
+        }
+        of_task.get_mut(&**at).expect("inserted above")
+    }
+
+    /// Removes the value of (`task`, `at`) and returns it.
+    pub fn remove(&mut self, task: &str, at: &str) -> Option<V> {
+        self.by_task.get_mut(task)?.remove(at)
+    }
+}
+
+/// Every op of a scenario, in the order of the graph (task by task, each body depth first),
+/// and found by (task, path).
+#[derive(Debug, Default)]
+pub struct OpTable {
+    list: Vec<OpInfo>,
+    index: PairMap<usize>,
+}
+
+impl OpTable {
+    /// The op at path `at` of `task`.
+    pub fn get(&self, task: &str, at: &str) -> Option<&OpInfo> {
+        self.index.get(task, at).map(|&i| &self.list[i])
+    }
+
+    /// Every op, in graph order.
+    pub fn values(&self) -> std::slice::Iter<'_, OpInfo> {
+        self.list.iter()
+    }
+
+    /// Adds an op (one already at its task and path is replaced in place).
+    fn insert(&mut self, info: OpInfo) {
+        let next = self.list.len();
+        match self.index.insert(info.task.clone(), info.at.clone(), next) {
+            Some(i) => {
+                self.index.insert(info.task.clone(), info.at.clone(), i);
+                self.list[i] = info;
+            }
+            None => self.list.push(info),
+        }
+    }
+}
+
 /// Everything the oracles derive from one run.
 #[derive(Debug, Default)]
 pub struct RunModel {
     /// Every op of the scenario by (task, path).
-    pub ops: HashMap<(Arc<str>, Arc<str>), OpInfo>,
+    pub ops: OpTable,
     /// What the scenario says about each task and future name.
     pub names: BTreeMap<Arc<str>, NameInfo>,
     /// Every op that ran, in start order (parallel to `report.op_starts`).
     pub execs: Vec<OpExec>,
-    exec_by: HashMap<(Arc<str>, Arc<str>), usize>,
+    exec_by: PairMap<usize>,
     /// The events of each step: (task, iteration) → event indices.
     pub steps: BTreeMap<(Arc<str>, u64), Vec<usize>>,
     /// Every spawned task and created future.
@@ -802,12 +884,12 @@ pub struct RunModel {
 impl RunModel {
     /// The op at (`task`, `at`).
     pub fn op(&self, task: &str, at: &str) -> Option<&OpInfo> {
-        self.ops.get(&(Arc::from(task), Arc::from(at)))
+        self.ops.get(task, at)
     }
 
     /// The run of op (`task`, `at`).
     pub fn exec(&self, task: &str, at: &str) -> Option<&OpExec> {
-        let i = *self.exec_by.get(&(Arc::from(task), Arc::from(at)))?;
+        let i = *self.exec_by.get(task, at)?;
         self.execs.get(i)
     }
 
@@ -957,7 +1039,7 @@ impl RunModel {
                     task,
                     at,
                     out,
-                    info: self.ops.get(&(task.clone(), at.clone()))?,
+                    info: self.ops.get(task, at)?,
                 }),
                 _ => None,
             })
@@ -1076,8 +1158,7 @@ impl RunModel {
     fn collect_execs(&mut self, report: &RunReport, index: &TraceIndex) {
         let events = &report.trace.events;
         for (s, start) in report.op_starts.iter().enumerate() {
-            self.exec_by
-                .insert((start.task.clone(), start.at.clone()), s);
+            self.exec_by.insert(start.task.clone(), start.at.clone(), s);
         }
         for (s, start) in report.op_starts.iter().enumerate() {
             let step = self.steps.get(&(start.task.clone(), start.iteration));
@@ -1091,10 +1172,8 @@ impl RunModel {
                             let ancestor = start.at.len() > at.len()
                                 && start.at.starts_with(&**at)
                                 && start.at.as_bytes()[at.len()] == b'.';
-                            let started_before = self
-                                .exec_by
-                                .get(&(start.task.clone(), at.clone()))
-                                .is_some_and(|&q| q < s);
+                            let started_before =
+                                self.exec_by.get(&start.task, at).is_some_and(|&q| q < s);
                             started_before && !ancestor
                         }
                         _ => false,
@@ -1219,7 +1298,7 @@ impl RunModel {
                     );
                 }
                 Event::Op { task, at, out, .. } => {
-                    let Some(info) = self.ops.get(&(task.clone(), at.clone())) else {
+                    let Some(info) = self.ops.get(task, at) else {
                         continue;
                     };
                     let Some(target) = info.target().cloned() else {
@@ -1462,7 +1541,7 @@ impl RunModel {
         }
         // Wake-ups of `await`, `sleep` steps.
         for x in &self.execs {
-            let Some(info) = self.ops.get(&(x.task.clone(), x.at.clone())) else {
+            let Some(info) = self.ops.get(&x.task, &x.at) else {
                 continue;
             };
             let (Some(gap), Some(start)) = (x.gap, x.start_pos()) else {
@@ -1527,12 +1606,7 @@ impl RunModel {
 }
 
 /// Records every op of `block` (and nested blocks) with its enclosing blocks.
-fn walk(
-    task: &Arc<str>,
-    block: &Block,
-    anc: &mut Vec<(Arc<str>, Op)>,
-    out: &mut HashMap<(Arc<str>, Arc<str>), OpInfo>,
-) {
+fn walk(task: &Arc<str>, block: &Block, anc: &mut Vec<(Arc<str>, Op)>, out: &mut OpTable) {
     for node in block {
         let info = OpInfo {
             task: task.clone(),
@@ -1550,7 +1624,7 @@ fn walk(
                 )
             }),
         };
-        out.insert((task.clone(), node.at.clone()), info);
+        out.insert(info);
         let nested: Vec<&Block> = match &node.op {
             Op::Try {
                 body,

@@ -807,7 +807,9 @@ fn gather_13(m: &Model<'_>) -> Vec<Finding> {
 pub(crate) mod model {
     //! The run model shared by the combinator oracles.
 
-    use std::collections::HashMap;
+    use rustc_hash::FxHashMap as HashMap;
+
+    use crate::context::PairMap;
     use std::sync::Arc;
 
     use aiosim::{Level, State};
@@ -1040,8 +1042,7 @@ pub(crate) mod model {
         pub iters: &'a [u64],
         /// Every executed op, in order of its end (unfinished ones last).
         pub runs: Vec<OpRun<'a>>,
-        run_index: HashMap<(Arc<str>, Arc<str>), usize>,
-        nodes: HashMap<(Arc<str>, Arc<str>), &'a OpNode>,
+        nodes: PairMap<&'a OpNode>,
         objs: HashMap<Arc<str>, Obj>,
         /// Accepted `cancel` ops on tasks: (event, message), in order.
         cancels: HashMap<Arc<str>, Vec<CancelOp>>,
@@ -1052,13 +1053,9 @@ pub(crate) mod model {
         requests: &'a [CancelRequest],
     }
 
-    fn collect_nodes<'a>(
-        task: &Arc<str>,
-        block: &'a Block,
-        out: &mut HashMap<(Arc<str>, Arc<str>), &'a OpNode>,
-    ) {
+    fn collect_nodes<'a>(task: &Arc<str>, block: &'a Block, out: &mut PairMap<&'a OpNode>) {
         for node in block {
-            out.insert((task.clone(), node.at.clone()), node);
+            out.insert(task.clone(), node.at.clone(), node);
             match &node.op {
                 Op::Try {
                     body,
@@ -1114,11 +1111,11 @@ pub(crate) mod model {
         pub(crate) fn new(graph: &'a Graph, report: &'a RunReport, level: Level) -> Model<'a> {
             let events = &report.trace.events[..];
             let iters = &report.event_iterations[..];
-            let mut nodes = HashMap::new();
+            let mut nodes = PairMap::default();
             for t in &graph.tasks {
                 collect_nodes(&t.name, &t.body, &mut nodes);
             }
-            let mut task_events: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
+            let mut task_events: HashMap<Arc<str>, Vec<usize>> = HashMap::default();
             for (i, e) in events.iter().enumerate() {
                 if let Some(t) = e.task() {
                     task_events.entry(t.clone()).or_default().push(i);
@@ -1130,11 +1127,10 @@ pub(crate) mod model {
                 events,
                 iters,
                 runs: Vec::new(),
-                run_index: HashMap::new(),
                 nodes,
-                objs: HashMap::new(),
-                cancels: HashMap::new(),
-                uncancels: HashMap::new(),
+                objs: HashMap::default(),
+                cancels: HashMap::default(),
+                uncancels: HashMap::default(),
                 task_events,
                 requests: &report.cancel_requests,
             };
@@ -1154,10 +1150,10 @@ pub(crate) mod model {
         }
 
         fn build_runs(&mut self, report: &RunReport) {
-            let mut items: HashMap<(Arc<str>, Arc<str>), Vec<usize>> = HashMap::new();
+            let mut items: PairMap<Vec<usize>> = PairMap::default();
             for (i, e) in self.events.iter().enumerate() {
                 if let Event::Item { task, at, .. } = e {
-                    items.entry((task.clone(), at.clone())).or_default().push(i);
+                    items.get_or_default(task, at).push(i);
                 }
             }
             let mut runs = Vec::new();
@@ -1165,8 +1161,7 @@ pub(crate) mod model {
                 let Event::Op { task, at, .. } = e else {
                     continue;
                 };
-                let key = (task.clone(), at.clone());
-                let Some(&node) = self.nodes.get(&key) else {
+                let Some(&node) = self.nodes.get(task, at) else {
                     continue;
                 };
                 let Some(start) = self.start_of(task, i, at) else {
@@ -1180,19 +1175,18 @@ pub(crate) mod model {
                     start_iter: self.iters[start],
                     start_t: self.events[start].t(),
                     end: Some(i),
-                    items: items.remove(&key).unwrap_or_default(),
+                    items: items.remove(task, at).unwrap_or_default(),
                 });
             }
-            let finished: std::collections::HashSet<(Arc<str>, Arc<str>)> = runs
-                .iter()
-                .map(|r: &OpRun<'_>| (r.task.clone(), r.at.clone()))
-                .collect();
+            let mut finished: PairMap<()> = PairMap::default();
+            for r in &runs {
+                finished.insert(r.task.clone(), r.at.clone(), ());
+            }
             for s in &report.op_starts {
-                let key = (s.task.clone(), s.at.clone());
-                if finished.contains(&key) {
+                if finished.get(&s.task, &s.at).is_some() {
                     continue;
                 }
-                let Some(&node) = self.nodes.get(&key) else {
+                let Some(&node) = self.nodes.get(&s.task, &s.at) else {
                     continue;
                 };
                 let Some(start) = self.start_of(&s.task, self.events.len(), &s.at) else {
@@ -1206,19 +1200,14 @@ pub(crate) mod model {
                     start_iter: self.iters[start],
                     start_t: self.events[start].t(),
                     end: None,
-                    items: items.remove(&key).unwrap_or_default(),
+                    items: items.remove(&s.task, &s.at).unwrap_or_default(),
                 });
             }
-            self.run_index = runs
-                .iter()
-                .enumerate()
-                .map(|(i, r)| ((r.task.clone(), r.at.clone()), i))
-                .collect();
             self.runs = runs;
         }
 
         fn build_objs(&mut self, report: &RunReport) {
-            let mut fut_done: HashMap<Arc<str>, (usize, ObjOut)> = HashMap::new();
+            let mut fut_done: HashMap<Arc<str>, (usize, ObjOut)> = HashMap::default();
             for run in &self.runs {
                 let Some(end) = run.end else { continue };
                 let Event::Op { out, .. } = &self.events[end] else {
@@ -1258,7 +1247,7 @@ pub(crate) mod model {
             for v in self.cancels.values_mut() {
                 v.sort_by_key(|(e, _)| *e);
             }
-            let mut ends: HashMap<Arc<str>, usize> = HashMap::new();
+            let mut ends: HashMap<Arc<str>, usize> = HashMap::default();
             for (i, e) in self.events.iter().enumerate() {
                 if let Event::End { task, .. } = e {
                     ends.entry(task.clone()).or_insert(i);
@@ -1325,7 +1314,7 @@ pub(crate) mod model {
 
         /// The op of `(task, at)`.
         pub(crate) fn node(&self, task: &str, at: &str) -> Option<&'a OpNode> {
-            self.nodes.get(&(Arc::from(task), Arc::from(at))).copied()
+            self.nodes.get(task, at).copied()
         }
 
         /// The `out` of an `op` event.

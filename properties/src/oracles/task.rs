@@ -1,7 +1,7 @@
 //! Oracles of the Task area (TASK-*): start, states, cancellation requests, delivery,
 //! messages, counts, atomic steps.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use aiosim::State;
@@ -226,7 +226,7 @@ fn count_checks(j: &Judged<'_>) -> Vec<(CountRule, Finding)> {
     let events = j.events();
     let mut out = Vec::new();
     for idxs in m.steps.values() {
-        let mut known: HashMap<Arc<str>, (i64, usize)> = HashMap::new();
+        let mut known: HashMap<Arc<str>, (i64, usize)> = HashMap::default();
         for &i in idxs {
             let Event::Op {
                 task, at, out: res, ..
@@ -1497,7 +1497,7 @@ fn task_18(j: &Judged<'_>) -> Vec<Finding> {
     }
     // Per task: all its events, its starts, its ends.
     type Seen = (Vec<usize>, Vec<usize>, Vec<usize>);
-    let mut seen: HashMap<&Arc<str>, Seen> = HashMap::new();
+    let mut seen: HashMap<&Arc<str>, Seen> = HashMap::default();
     for (i, e) in events.iter().enumerate() {
         if let Some(t) = e.task() {
             let s = seen.entry(t).or_default();
