@@ -19,6 +19,7 @@
 //! ([`OpExec::start_pos`]): it sees the state left by event `g - 1`, and event `g` comes after
 //! it.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -849,13 +850,121 @@ impl OpTable {
     }
 }
 
-/// Everything the oracles derive from one run.
+/// What the oracles derive from the scenario alone: the same for every run of it.
 #[derive(Debug, Default)]
-pub struct RunModel {
+pub struct ScenarioModel {
     /// Every op of the scenario by (task, path).
     pub ops: OpTable,
     /// What the scenario says about each task and future name.
     pub names: BTreeMap<Arc<str>, NameInfo>,
+}
+
+impl ScenarioModel {
+    /// The model of `graph`. A thread keeps the model of the last scenario it was asked
+    /// about (with a copy of that scenario to compare against), so that the runs of one
+    /// exploration build it once per thread.
+    pub fn of(graph: &Graph) -> Arc<ScenarioModel> {
+        thread_local! {
+            static LAST: RefCell<Option<(Graph, Arc<ScenarioModel>)>> = const { RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some((seen, model)) = last.as_ref()
+                && seen == graph
+            {
+                return model.clone();
+            }
+            let model = Arc::new(ScenarioModel::build(graph));
+            *last = Some((graph.clone(), model.clone()));
+            model
+        })
+    }
+
+    fn build(graph: &Graph) -> ScenarioModel {
+        let mut model = ScenarioModel::default();
+        for def in &graph.tasks {
+            let mut anc = Vec::new();
+            walk(&def.name, &def.body, &mut anc, &mut model.ops);
+        }
+        model.collect_names();
+        model
+    }
+
+    fn collect_names(&mut self) {
+        let mut names: BTreeMap<Arc<str>, NameInfo> = BTreeMap::new();
+        for info in self.ops.values() {
+            let site = (info.task.clone(), info.at.clone());
+            match &info.op {
+                Op::Await(r) => {
+                    let n = names.entry(r.name().clone()).or_default();
+                    n.forwarded_by.push(site.clone());
+                    n.retrieved_by.push((site.0, site.1, OpKind::Await));
+                }
+                Op::WaitFor { target, timeout } => {
+                    let n = names.entry(target.name().clone()).or_default();
+                    n.forwarded_by.push(site.clone());
+                    n.retrieved_by
+                        .push((site.0.clone(), site.1, OpKind::WaitFor));
+                    if timeout.is_some_and(|t| t > 0) {
+                        names.entry(site.0).or_default().own_cancellers = true;
+                    }
+                    if *timeout == Some(0) {
+                        names
+                            .entry(target.name().clone())
+                            .or_default()
+                            .zero_wait_for = true;
+                    }
+                }
+                Op::Gather { refs, .. } => {
+                    for r in refs {
+                        let n = names.entry(r.name().clone()).or_default();
+                        n.forwarded_by.push(site.clone());
+                        n.retrieved_by
+                            .push((site.0.clone(), site.1.clone(), OpKind::Gather));
+                    }
+                }
+                Op::Shield(r) => {
+                    let n = names.entry(r.name().clone()).or_default();
+                    n.retrieved_by.push((site.0, site.1, OpKind::Shield));
+                }
+                Op::AsCompleted { refs, .. } => {
+                    for r in refs {
+                        let n = names.entry(r.name().clone()).or_default();
+                        n.retrieved_by
+                            .push((site.0.clone(), site.1.clone(), OpKind::AsCompleted));
+                    }
+                }
+                Op::Cancel { target, .. } => {
+                    names
+                        .entry(target.name().clone())
+                        .or_default()
+                        .cancelled_by
+                        .push(site);
+                }
+                Op::Spawn(t) if info.in_taskgroup => {
+                    names
+                        .entry(t.name.clone())
+                        .or_default()
+                        .spawned_in_taskgroup = true;
+                }
+                Op::Timeout {
+                    timeout: Some(_), ..
+                }
+                | Op::TaskGroup(_) => {
+                    names.entry(site.0).or_default().own_cancellers = true;
+                }
+                _ => {}
+            }
+        }
+        self.names = names;
+    }
+}
+
+/// Everything the oracles derive from one run.
+#[derive(Debug, Default)]
+pub struct RunModel {
+    /// What the oracles derive from the scenario alone (shared by every run of it).
+    pub scenario: Arc<ScenarioModel>,
     /// Every op that ran, in start order (parallel to `report.op_starts`).
     pub execs: Vec<OpExec>,
     exec_by: PairMap<usize>,
@@ -884,7 +993,7 @@ pub struct RunModel {
 impl RunModel {
     /// The op at (`task`, `at`).
     pub fn op(&self, task: &str, at: &str) -> Option<&OpInfo> {
-        self.ops.get(task, at)
+        self.scenario.ops.get(task, at)
     }
 
     /// The run of op (`task`, `at`).
@@ -908,7 +1017,7 @@ impl RunModel {
 
     /// The static information about `name`.
     pub fn name_info(&self, name: &str) -> NameInfo {
-        self.names.get(name).cloned().unwrap_or_default()
+        self.scenario.names.get(name).cloned().unwrap_or_default()
     }
 
     /// Whether something the trace does not show as a `cancel` of `task` may cancel it
@@ -922,6 +1031,7 @@ impl RunModel {
     /// The tasks with [`RunModel::hidden_cancellers`]: a fixpoint over the forwarding ops.
     fn collect_hidden(&mut self) {
         let mut hidden: std::collections::BTreeSet<Arc<str>> = self
+            .scenario
             .names
             .iter()
             .filter(|(_, i)| {
@@ -934,7 +1044,7 @@ impl RunModel {
         }
         loop {
             let mut grew = false;
-            for (name, info) in &self.names {
+            for (name, info) in &self.scenario.names {
                 if hidden.contains(name) {
                     continue;
                 }
@@ -1039,7 +1149,7 @@ impl RunModel {
                     task,
                     at,
                     out,
-                    info: self.ops.get(task, at)?,
+                    info: self.scenario.ops.get(task, at)?,
                 }),
                 _ => None,
             })
@@ -1050,13 +1160,9 @@ impl RunModel {
         let iter_of = |i: usize| report.event_iterations.get(i).copied().unwrap_or(0);
         let mut m = RunModel {
             main: graph.main_task().name.clone(),
+            scenario: ScenarioModel::of(graph),
             ..RunModel::default()
         };
-        for def in &graph.tasks {
-            let mut anc = Vec::new();
-            walk(&def.name, &def.body, &mut anc, &mut m.ops);
-        }
-        m.collect_names();
 
         for (i, e) in events.iter().enumerate() {
             if let Some(task) = e.task() {
@@ -1084,75 +1190,6 @@ impl RunModel {
         }
         m.collect_hidden();
         m
-    }
-
-    fn collect_names(&mut self) {
-        let mut names: BTreeMap<Arc<str>, NameInfo> = BTreeMap::new();
-        for info in self.ops.values() {
-            let site = (info.task.clone(), info.at.clone());
-            match &info.op {
-                Op::Await(r) => {
-                    let n = names.entry(r.name().clone()).or_default();
-                    n.forwarded_by.push(site.clone());
-                    n.retrieved_by.push((site.0, site.1, OpKind::Await));
-                }
-                Op::WaitFor { target, timeout } => {
-                    let n = names.entry(target.name().clone()).or_default();
-                    n.forwarded_by.push(site.clone());
-                    n.retrieved_by
-                        .push((site.0.clone(), site.1, OpKind::WaitFor));
-                    if timeout.is_some_and(|t| t > 0) {
-                        names.entry(site.0).or_default().own_cancellers = true;
-                    }
-                    if *timeout == Some(0) {
-                        names
-                            .entry(target.name().clone())
-                            .or_default()
-                            .zero_wait_for = true;
-                    }
-                }
-                Op::Gather { refs, .. } => {
-                    for r in refs {
-                        let n = names.entry(r.name().clone()).or_default();
-                        n.forwarded_by.push(site.clone());
-                        n.retrieved_by
-                            .push((site.0.clone(), site.1.clone(), OpKind::Gather));
-                    }
-                }
-                Op::Shield(r) => {
-                    let n = names.entry(r.name().clone()).or_default();
-                    n.retrieved_by.push((site.0, site.1, OpKind::Shield));
-                }
-                Op::AsCompleted { refs, .. } => {
-                    for r in refs {
-                        let n = names.entry(r.name().clone()).or_default();
-                        n.retrieved_by
-                            .push((site.0.clone(), site.1.clone(), OpKind::AsCompleted));
-                    }
-                }
-                Op::Cancel { target, .. } => {
-                    names
-                        .entry(target.name().clone())
-                        .or_default()
-                        .cancelled_by
-                        .push(site);
-                }
-                Op::Spawn(t) if info.in_taskgroup => {
-                    names
-                        .entry(t.name.clone())
-                        .or_default()
-                        .spawned_in_taskgroup = true;
-                }
-                Op::Timeout {
-                    timeout: Some(_), ..
-                }
-                | Op::TaskGroup(_) => {
-                    names.entry(site.0).or_default().own_cancellers = true;
-                }
-                _ => {}
-            }
-        }
-        self.names = names;
     }
 
     fn collect_execs(&mut self, report: &RunReport, index: &TraceIndex) {
@@ -1298,7 +1335,7 @@ impl RunModel {
                     );
                 }
                 Event::Op { task, at, out, .. } => {
-                    let Some(info) = self.ops.get(task, at) else {
+                    let Some(info) = self.scenario.ops.get(task, at) else {
                         continue;
                     };
                     let Some(target) = info.target().cloned() else {
@@ -1541,7 +1578,7 @@ impl RunModel {
         }
         // Wake-ups of `await`, `sleep` steps.
         for x in &self.execs {
-            let Some(info) = self.ops.get(&x.task, &x.at) else {
+            let Some(info) = self.scenario.ops.get(&x.task, &x.at) else {
                 continue;
             };
             let (Some(gap), Some(start)) = (x.gap, x.start_pos()) else {

@@ -139,6 +139,7 @@ fn shield_2_inner_tasks(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
     let shielded: std::collections::BTreeSet<&str> = m
+        .scenario
         .ops
         .values()
         .filter_map(|info| match &info.op {
