@@ -102,7 +102,7 @@ pub struct TraceIndex<'a> {
     pub end: BTreeMap<Arc<str>, usize>,
     /// The `op` events of each (task, path), in order (an op runs at most once per task
     /// body, so at most one each).
-    pub op: BTreeMap<(Arc<str>, Arc<str>), usize>,
+    pub op: PairMap<usize>,
     /// The index of the `finish` event.
     pub finish: Option<usize>,
     /// The run model, built on first use by [`Judged::model`].
@@ -135,7 +135,7 @@ impl<'a> TraceIndex<'a> {
                     index.end.insert(task.clone(), i);
                 }
                 Event::Op { task, at, .. } => {
-                    index.op.insert((task.clone(), at.clone()), i);
+                    index.op.insert(task.clone(), at.clone(), i);
                 }
                 Event::Finish { .. } => index.finish = Some(i),
                 _ => {}
@@ -154,7 +154,7 @@ impl<'a> TraceIndex<'a> {
 
     /// The `op` event of op `at` of task `task`.
     pub fn op_event(&self, task: &str, at: &str) -> Option<usize> {
-        self.op.get(&(Arc::from(task), Arc::from(at))).copied()
+        self.op.get(task, at).copied()
     }
 }
 
@@ -527,6 +527,8 @@ pub struct OpExec {
     pub gap: Option<usize>,
     /// Its `op` event, if control left it.
     pub event: Option<usize>,
+    /// The position of its op in the scenario's op table, when the scenario has it.
+    op: Option<usize>,
 }
 
 impl OpExec {
@@ -832,6 +834,16 @@ impl OpTable {
         self.index.get(task, at).map(|&i| &self.list[i])
     }
 
+    /// The position in graph order of the op at path `at` of `task`.
+    pub fn position(&self, task: &str, at: &str) -> Option<usize> {
+        self.index.get(task, at).copied()
+    }
+
+    /// The op at `position` in graph order.
+    pub fn nth(&self, position: usize) -> &OpInfo {
+        &self.list[position]
+    }
+
     /// Every op, in graph order.
     pub fn values(&self) -> std::slice::Iter<'_, OpInfo> {
         self.list.iter()
@@ -965,6 +977,9 @@ impl ScenarioModel {
 pub struct RunModel {
     /// What the oracles derive from the scenario alone (shared by every run of it).
     pub scenario: Arc<ScenarioModel>,
+    /// For each event of the trace: the position of its scenario op, for `op` and `item`
+    /// events whose op the scenario has.
+    event_ops: Vec<Option<usize>>,
     /// Every op that ran, in start order (parallel to `report.op_starts`).
     pub execs: Vec<OpExec>,
     exec_by: PairMap<usize>,
@@ -996,6 +1011,11 @@ impl RunModel {
         self.scenario.ops.get(task, at)
     }
 
+    /// The scenario op that `x` ran.
+    pub fn exec_op(&self, x: &OpExec) -> Option<&OpInfo> {
+        x.op.map(|i| self.scenario.ops.nth(i))
+    }
+
     /// The run of op (`task`, `at`).
     pub fn exec(&self, task: &str, at: &str) -> Option<&OpExec> {
         let i = *self.exec_by.get(task, at)?;
@@ -1005,8 +1025,20 @@ impl RunModel {
     /// The op of an `op` or `item` event.
     pub fn op_of_event(&self, events: &[Event], i: usize) -> Option<&OpInfo> {
         match events.get(i)? {
-            Event::Op { task, at, .. } | Event::Item { task, at, .. } => self.op(task, at),
+            Event::Op { task, at, .. } | Event::Item { task, at, .. } => {
+                self.event_op(events, i, task, at)
+            }
             _ => None,
+        }
+    }
+
+    /// The scenario op of event `i` of `events`, an `op` or `item` event of `task` at `at`:
+    /// read from the index of the run's own trace, looked up for any other list of events.
+    fn event_op(&self, events: &[Event], i: usize, task: &str, at: &str) -> Option<&OpInfo> {
+        if events.len() == self.event_ops.len() {
+            self.event_ops[i].map(|p| self.scenario.ops.nth(p))
+        } else {
+            self.op(task, at)
         }
     }
 
@@ -1103,7 +1135,7 @@ impl RunModel {
     /// The `await` ops that ran, with their targets.
     pub fn awaits(&self) -> impl Iterator<Item = (&OpExec, &OpInfo, &Arc<str>)> {
         self.execs.iter().filter_map(|x| {
-            let info = self.op(&x.task, &x.at)?;
+            let info = self.exec_op(x)?;
             match &info.op {
                 Op::Await(r) => Some((x, info, r.name())),
                 _ => None,
@@ -1124,12 +1156,10 @@ impl RunModel {
 
     /// The `sleep` ops that ran, with their delays.
     pub fn sleeps(&self) -> impl Iterator<Item = (&OpExec, u64)> {
-        self.execs
-            .iter()
-            .filter_map(|x| match self.op(&x.task, &x.at)?.op {
-                Op::Sleep(n) => Some((x, n)),
-                _ => None,
-            })
+        self.execs.iter().filter_map(|x| match self.exec_op(x)?.op {
+            Op::Sleep(n) => Some((x, n)),
+            _ => None,
+        })
     }
 
     /// The `op` events of `events` from index `first` on whose op is in the scenario, each
@@ -1149,7 +1179,7 @@ impl RunModel {
                     task,
                     at,
                     out,
-                    info: self.scenario.ops.get(task, at)?,
+                    info: self.event_op(events, event, task, at)?,
                 }),
                 _ => None,
             })
@@ -1163,6 +1193,15 @@ impl RunModel {
             scenario: ScenarioModel::of(graph),
             ..RunModel::default()
         };
+        m.event_ops = events
+            .iter()
+            .map(|e| match e {
+                Event::Op { task, at, .. } | Event::Item { task, at, .. } => {
+                    m.scenario.ops.position(task, at)
+                }
+                _ => None,
+            })
+            .collect();
 
         for (i, e) in events.iter().enumerate() {
             if let Some(task) = e.task() {
@@ -1230,10 +1269,8 @@ impl RunModel {
                 start_t: start.t,
                 start_iteration: start.iteration,
                 gap,
-                event: index
-                    .op
-                    .get(&(start.task.clone(), start.at.clone()))
-                    .copied(),
+                event: index.op.get(&start.task, &start.at).copied(),
+                op: self.scenario.ops.position(&start.task, &start.at),
             });
         }
     }
@@ -1335,7 +1372,7 @@ impl RunModel {
                     );
                 }
                 Event::Op { task, at, out, .. } => {
-                    let Some(info) = self.scenario.ops.get(task, at) else {
+                    let Some(info) = self.event_op(events, i, task, at) else {
                         continue;
                     };
                     let Some(target) = info.target().cloned() else {
@@ -1578,7 +1615,7 @@ impl RunModel {
         }
         // Wake-ups of `await`, `sleep` steps.
         for x in &self.execs {
-            let Some(info) = self.scenario.ops.get(&x.task, &x.at) else {
+            let Some(info) = self.exec_op(x) else {
                 continue;
             };
             let (Some(gap), Some(start)) = (x.gap, x.start_pos()) else {

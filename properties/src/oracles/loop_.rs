@@ -141,7 +141,7 @@ fn loop_4(j: &Judged<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for x in &m.execs {
         let Some(e) = x.event else { continue };
-        let Some(info) = m.op(&x.task, &x.at) else {
+        let Some(info) = m.exec_op(x) else {
             continue;
         };
         let Event::Op { t, out: res, .. } = &j.events()[e] else {

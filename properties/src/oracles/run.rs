@@ -185,7 +185,7 @@ fn suspended_at_shutdown<'a>(j: &Judged<'a>, o: &ObjectModel, stop: u64) -> Opti
         x.task == o.name
             && x.start_iteration <= stop
             && x.event.is_none_or(|e| j.iteration(e) > stop)
-            && m.op(&x.task, &x.at).is_some_and(|i| delivers_cancel(&i.op))
+            && m.exec_op(x).is_some_and(|i| delivers_cancel(&i.op))
     })
 }
 
@@ -248,9 +248,7 @@ fn run_3(j: &Judged<'_>) -> Vec<Finding> {
                     Some(Outcome::Cancelled(msg)) => {
                         msg.is_none()
                             || !no_other
-                            || !m
-                                .op(&x.task, &x.at)
-                                .is_some_and(|i| matches!(i.op, Op::Sleep(_)))
+                            || !m.exec_op(x).is_some_and(|i| matches!(i.op, Op::Sleep(_)))
                     }
                     _ => false,
                 };
@@ -460,7 +458,7 @@ fn run_6(j: &Judged<'_>) -> Vec<Finding> {
         let Some(x) = suspended_at_shutdown(j, o, stop) else {
             continue;
         };
-        let Some(Op::Sleep(n)) = m.op(&x.task, &x.at).map(|i| &i.op) else {
+        let Some(Op::Sleep(n)) = m.exec_op(x).map(|i| &i.op) else {
             continue;
         };
         if *n == 0 || x.start_t.saturating_add(*n) <= t_stop {

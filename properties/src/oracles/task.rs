@@ -566,7 +566,7 @@ fn task_6(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let mut out = Vec::new();
     for x in &m.execs {
-        let Some(info) = m.op(&x.task, &x.at) else {
+        let Some(info) = m.exec_op(x) else {
             continue;
         };
         let never_suspends = matches!(
@@ -868,10 +868,10 @@ fn self_cancels(j: &Judged<'_>, require_uncancel: bool) -> Vec<Finding> {
                 && x.start_iteration == k
                 && x.gap.is_some_and(|g| g > c.event)
                 && suspended(j, x)
-                && m.op(&x.task, &x.at).is_some_and(|i| !is_block(&i.op))
+                && m.exec_op(x).is_some_and(|i| !is_block(&i.op))
         });
         let Some(x) = first else { continue };
-        let Some(info) = m.op(&x.task, &x.at) else {
+        let Some(info) = m.exec_op(x) else {
             continue;
         };
         if !delivers_cancel(&info.op) {
@@ -1063,7 +1063,7 @@ fn task_14(j: &Judged<'_>) -> Vec<Finding> {
         let (Some(gap), Some(e), true) = (x.gap, x.event, suspended(j, x)) else {
             continue;
         };
-        let Some(info) = m.op(&x.task, &x.at) else {
+        let Some(info) = m.exec_op(x) else {
             continue;
         };
         if m.hidden_cancellers(&x.task) || !m.before_shutdown(j.iteration(e)) {
@@ -1269,7 +1269,7 @@ pub(crate) fn consumers(j: &Judged<'_>, name: &str, end: usize) -> Vec<Consumer>
         let Some(e) = x.event.filter(|&e| e > end) else {
             continue;
         };
-        let Some(info) = m.op(&x.task, &x.at) else {
+        let Some(info) = m.exec_op(x) else {
             continue;
         };
         let at = |kind| Consumer {
