@@ -1495,12 +1495,17 @@ fn task_18(j: &Judged<'_>) -> Vec<Finding> {
             ));
         }
     }
-    // Per task: all its events, its starts, its ends.
+    // Per task, in the order the tasks first appear: all its events, its starts, its ends.
     type Seen = (Vec<usize>, Vec<usize>, Vec<usize>);
-    let mut seen: HashMap<&Arc<str>, Seen> = HashMap::default();
+    let mut seen: Vec<(&Arc<str>, Seen)> = Vec::new();
+    let mut slot_of: HashMap<&str, usize> = HashMap::default();
     for (i, e) in events.iter().enumerate() {
         if let Some(t) = e.task() {
-            let s = seen.entry(t).or_default();
+            let slot = *slot_of.entry(&**t).or_insert_with(|| {
+                seen.push((t, Seen::default()));
+                seen.len() - 1
+            });
+            let s = &mut seen[slot].1;
             s.0.push(i);
             match e {
                 Event::Start { .. } => s.1.push(i),
