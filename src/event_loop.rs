@@ -318,18 +318,19 @@ impl EventLoop {
     /// `close()`: discards whatever is still queued (LOOP-8) and reports unretrieved
     /// exceptions and pending tasks to the exception handler.
     pub fn close(&self) {
-        let bodies = self.with(|c| {
+        let (bodies, callbacks) = self.with(|c| {
             assert!(!c.running, "aiosim: cannot close a running event loop");
             if c.closed {
-                return Vec::new();
+                return (Vec::new(), Vec::new());
             }
             c.closed = true;
-            c.ready.clear();
+            let callbacks = c.discard_ready();
             c.heap.clear();
             c.report_leftovers();
-            c.take_bodies()
+            (c.take_bodies(), callbacks)
         });
         drop(bodies);
+        drop(callbacks);
         self.deliver_reports();
     }
 }
@@ -354,6 +355,23 @@ impl Drop for EventLoop {
 }
 
 impl Core {
+    /// Empties the ready queue, returning the callback objects that its entries owned (to
+    /// drop with the core released): what was queued never runs.
+    fn discard_ready(&mut self) -> Vec<CallbackObj> {
+        let Core {
+            ready,
+            callback_objs,
+            ..
+        } = self;
+        ready
+            .drain(..)
+            .filter_map(|entry| match entry {
+                Entry::Done(_, DoneCb::Object(id)) => Some(callback_objs.take(id)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The bodies of unfinished tasks, to drop with the core released (no allocation when
     /// every task finished).
     fn take_bodies(&mut self) -> Vec<Body> {

@@ -252,6 +252,49 @@ fn fut_9_remove_done_callback_removes_every_registration() {
     assert_eq!(ev.get(), vec!["other", "late"]);
 }
 
+/// FUT-9: a removed registration lets go of its callback at once.
+#[test]
+fn fut_9_a_removed_callback_is_released() {
+    let l = EventLoop::new();
+    let token = Rc::new(());
+    let held = token.clone();
+    let cb = DoneCallback::new(move |_| {
+        let _ = &held;
+    });
+    let f: Future<i32> = l.create_future();
+    f.add_done_callback(&cb);
+    f.add_done_callback(&cb);
+    assert_eq!(f.remove_done_callback(&cb), 2);
+    drop(cb);
+    assert_eq!(
+        Rc::strong_count(&token),
+        1,
+        "nothing keeps the removed callback"
+    );
+    l.close();
+}
+
+/// LOOP-8: closing the loop drops what was queued; the callbacks it never ran are released
+/// then, not later.
+#[test]
+fn closing_the_loop_releases_the_callbacks_it_never_ran() {
+    let l = EventLoop::new();
+    let token = Rc::new(());
+    let held = token.clone();
+    let f: Future<i32> = l.create_future();
+    f.add_done_callback(&DoneCallback::new(move |_| {
+        let _ = &held;
+    }));
+    f.set_result(1).unwrap();
+    assert_eq!(
+        Rc::strong_count(&token),
+        2,
+        "the queued callback keeps its closure"
+    );
+    l.close();
+    assert_eq!(Rc::strong_count(&token), 1, "closing released it");
+}
+
 #[test]
 fn fut_10_cancelled_plain_future_raises_its_message_on_every_call() {
     let l = EventLoop::new();
