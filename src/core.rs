@@ -442,18 +442,9 @@ impl Core {
         self.batch.clear();
     }
 
-    /// Empties the future arena, keeping its capacity. By the time a loop goes away most
-    /// slots own nothing (a finished `sleep`'s future holds `()` and no callbacks), so the
-    /// slots that do own something are emptied first, in index order (the order `clear` would
-    /// drop them in), and then every slot is forgotten: that skips drop glue that would only
-    /// find empty fields.
+    /// Empties the future arena, keeping its capacity.
     fn clear_futures(&mut self) {
-        for slot in &mut self.futs {
-            if !slot.owns_nothing() {
-                drop(std::mem::replace(slot, FutSlot::new()));
-            }
-        }
-        self.futs.drain(..).for_each(std::mem::forget);
+        self.futs.clear();
         self.fut_extras.clear();
     }
 
