@@ -588,8 +588,50 @@ pub struct Observation {
     pub allowed: States,
     /// The event that shows it (`None` for the final state).
     pub event: Option<usize>,
-    /// What shows it, in words.
-    pub what: String,
+    /// What shows it (put in words only when a finding quotes it).
+    pub what: Shown,
+}
+
+/// What showed an object's state. It is put in words by [`std::fmt::Display`] only when a
+/// finding quotes it: a run records many observations and quotes few.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// A fixed description, such as "its start".
+    Text(&'static str),
+    /// The object's state when the run ended.
+    FinalState(State),
+    /// A task's `end` event with its outcome.
+    End(Outcome),
+    /// A done-callback that saw the object in this state.
+    Callback(CallbackState),
+    /// An op of the scenario that named the object: what it did, where, and what it returned.
+    Op {
+        /// What the op did (`spawn`, `cancel`, `await`, ...).
+        label: &'static str,
+        /// The task that ran it.
+        task: Arc<str>,
+        /// Its path.
+        at: Arc<str>,
+        /// What it returned.
+        out: Outcome,
+    },
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Text(text) => f.write_str(text),
+            Shown::FinalState(state) => write!(f, "its final state {state:?}"),
+            Shown::End(out) => write!(f, "its end {out}"),
+            Shown::Callback(state) => write!(f, "a callback seeing state {}", state.as_str()),
+            Shown::Op {
+                label,
+                task,
+                at,
+                out,
+            } => write!(f, "{label} at {task}:{at} returning {out}"),
+        }
+    }
 }
 
 /// What the run shows of one task or future.
@@ -1300,7 +1342,7 @@ impl RunModel {
                 pos: FINAL,
                 allowed: States::of_final(f.state),
                 event: None,
-                what: format!("its final state {:?}", f.state),
+                what: Shown::FinalState(f.state),
             });
         }
         let obs = |objects: &mut BTreeMap<Arc<str>, ObjectModel>,
@@ -1308,7 +1350,7 @@ impl RunModel {
                    pos: u64,
                    allowed: States,
                    event: usize,
-                   what: String| {
+                   what: Shown| {
             if let Some(o) = objects.get_mut(name) {
                 o.observations.push(Observation {
                     pos,
@@ -1330,7 +1372,7 @@ impl RunModel {
                         before(i),
                         States::PENDING,
                         i,
-                        "its start".into(),
+                        Shown::Text("its start"),
                     );
                 }
                 Event::End { task, out, .. } => {
@@ -1344,7 +1386,7 @@ impl RunModel {
                         before(i),
                         States::PENDING,
                         i,
-                        "its end".into(),
+                        Shown::Text("its end"),
                     );
                     let done = match out {
                         Outcome::Cancelled(_) => States::CANCELLED,
@@ -1357,18 +1399,17 @@ impl RunModel {
                         after(i),
                         done,
                         i,
-                        format!("its end {out}"),
+                        Shown::End(out.clone()),
                     );
                 }
                 Event::Callback { of, state, .. } => {
-                    let what = format!("a callback seeing state {}", state.as_str());
                     obs(
                         &mut objects,
                         of,
                         before(i),
                         States::of_callback(*state),
                         i,
-                        what,
+                        Shown::Callback(*state),
                     );
                 }
                 Event::Op { task, at, out, .. } => {
@@ -1381,7 +1422,12 @@ impl RunModel {
                     if unresolved(out, &target) {
                         continue;
                     }
-                    let what = |s: &str| format!("{s} at {task}:{at} returning {out}");
+                    let what = |label: &'static str| Shown::Op {
+                        label,
+                        task: task.clone(),
+                        at: at.clone(),
+                        out: out.clone(),
+                    };
                     match &info.op {
                         Op::Spawn(t) if matches!(out, Outcome::Ok(_)) => {
                             entry(&mut objects, &t.name, true);
