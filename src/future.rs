@@ -14,7 +14,6 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::Awaiting;
-use crate::callbacks::CallbackArena;
 use crate::core::{
     CallbackObj, Core, DoneCb, Entry, FutExtra, FutId, FutKind, FutSlot, FutState, Internal,
     Outcome, UserDoneFn, with_core, with_loop,
@@ -178,31 +177,40 @@ impl Core {
         }
     }
 
-    /// `add_done_callback` of a combinator's bookkeeping object.
-    pub(crate) fn add_internal_callback(&mut self, f: FutId, cb: Rc<dyn Internal>) {
-        let cb = self.callback_objs.register(CallbackObj::Internal(cb));
+    /// `add_done_callback` of a callback object: it goes to the callback arena, and the
+    /// future's list gets the registration that names it.
+    pub(crate) fn add_callback_object(&mut self, f: FutId, obj: CallbackObj) {
+        let cb = self.callback_objs.register(obj);
         self.add_done_callback(f, cb);
     }
 
+    /// `add_done_callback` of a combinator's bookkeeping object.
+    pub(crate) fn add_internal_callback(&mut self, f: FutId, cb: Rc<dyn Internal>) {
+        self.add_callback_object(f, CallbackObj::Internal(cb));
+    }
+
     /// `remove_done_callback`: removes every registration matching `is_it` (which sees the
-    /// registration and the arena of callback objects) and returns how many (FUT-9).
-    /// Callbacks already queued by completion are not affected.
+    /// registration and, for one that names a callback object, that object) and returns how
+    /// many (FUT-9). Callbacks already queued by completion are not affected.
     pub(crate) fn remove_done_callback(
         &mut self,
         f: FutId,
-        is_it: impl Fn(DoneCb, &CallbackArena) -> bool,
+        is_it: impl Fn(DoneCb, Option<&CallbackObj>) -> bool,
     ) -> usize {
         let Core {
             futs,
             callback_objs,
             ..
         } = self;
-        futs[f as usize].callbacks.remove(|cb| {
-            let hit = is_it(cb, callback_objs);
-            if hit && let DoneCb::Object(id) = cb {
-                drop(callback_objs.take(id));
+        futs[f as usize].callbacks.remove(|cb| match cb {
+            DoneCb::Object(id) => {
+                let hit = is_it(cb, Some(callback_objs.get(id)));
+                if hit {
+                    drop(callback_objs.take(id));
+                }
+                hit
             }
-            hit
+            _ => is_it(cb, None),
         })
     }
 
@@ -353,21 +361,16 @@ impl FutureRef {
     /// `add_done_callback(cb)`: `cb` is queued with `call_soon` when the future completes, or
     /// at once if it is done (FUT-7, FUT-8); it never runs inline.
     pub fn add_done_callback(self, cb: &DoneCallback) {
-        self.with(|c, f| {
-            let cb = c.callback_objs.register(CallbackObj::User(cb.0.clone()));
-            c.add_done_callback(f, cb)
-        });
+        self.with(|c, f| c.add_callback_object(f, CallbackObj::User(cb.0.clone())));
     }
 
     /// `remove_done_callback(cb)`: removes every registration of `cb`, returns the count (FUT-9).
     pub fn remove_done_callback(self, cb: &DoneCallback) -> usize {
         self.with(|c, f| {
-            c.remove_done_callback(f, |x, objs| match x {
-                DoneCb::Object(id) => {
-                    matches!(objs.get(id), CallbackObj::User(u) if Rc::ptr_eq(u, &cb.0))
-                }
-                _ => false,
-            })
+            c.remove_done_callback(
+                f,
+                |_, obj| matches!(obj, Some(CallbackObj::User(u)) if Rc::ptr_eq(u, &cb.0)),
+            )
         })
     }
 
@@ -501,12 +504,11 @@ impl Core {
         f: FutId,
         cb: &Rc<dyn crate::core::Internal>,
     ) -> usize {
-        self.remove_done_callback(f, |x, objs| match x {
-            DoneCb::Object(id) => matches!(
-                objs.get(id),
-                CallbackObj::Internal(x) if std::ptr::addr_eq(Rc::as_ptr(x), Rc::as_ptr(cb))
-            ),
-            _ => false,
+        self.remove_done_callback(f, |_, obj| {
+            matches!(
+                obj,
+                Some(CallbackObj::Internal(x)) if std::ptr::addr_eq(Rc::as_ptr(x), Rc::as_ptr(cb))
+            )
         })
     }
 }

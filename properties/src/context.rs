@@ -893,13 +893,13 @@ impl OpTable {
 
     /// Adds an op (one already at its task and path is replaced in place).
     fn insert(&mut self, info: OpInfo) {
-        let next = self.list.len();
-        match self.index.insert(info.task.clone(), info.at.clone(), next) {
-            Some(i) => {
-                self.index.insert(info.task.clone(), info.at.clone(), i);
-                self.list[i] = info;
+        match self.index.get(&info.task, &info.at) {
+            Some(&i) => self.list[i] = info,
+            None => {
+                self.index
+                    .insert(info.task.clone(), info.at.clone(), self.list.len());
+                self.list.push(info);
             }
-            None => self.list.push(info),
         }
     }
 }
