@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::AwaitOutcome;
-use crate::core::{Core, FutId, FutKind, HandleCb, Internal, TimerId, with_core};
+use crate::core::{Core, FutId, FutKind, HandleObj, Internal, TimerId, with_core};
 use crate::exception::{ExcType, Exception};
 use crate::future::{Awaitable, FutureRef};
 use crate::schedule::SetSite;
@@ -191,9 +191,8 @@ fn register(shared: &Rc<Shared>, todo: &[FutId], timeout: Option<u64>) {
             && let Some(t) = timeout
         {
             let when = core.now.saturating_add(t);
-            shared
-                .timer
-                .set(Some(core.call_at_cb(when, HandleCb::Internal(callbacks))));
+            let on_timeout = core.handle_cb(HandleObj::Internal(callbacks));
+            shared.timer.set(Some(core.call_at_cb(when, on_timeout)));
         }
     });
 }

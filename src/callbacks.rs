@@ -3,50 +3,55 @@
 //!
 //! Most futures (a `sleep`'s, a task awaited once) get exactly one callback, so the list only
 //! allocates from the second registration on. A registration is a small `Copy` value; a
-//! combinator's or a user's callback object sits in the [`CallbackArena`], one slot per
-//! registration, freed when the registration runs or is removed.
+//! combinator's or a user's callback object sits in a [`CallbackArena`], one slot per
+//! registration (or per timer and `call_soon` handle), freed when it runs or is removed.
 
-use crate::core::{CallbackObj, CbId, DoneCb};
+use crate::core::{CbId, DoneCb};
 
 /// The callback objects of the open loop, indexed by [`CbId`]; free slots are reused.
-pub(crate) struct CallbackArena {
-    objs: Vec<Option<CallbackObj>>,
+pub(crate) struct CallbackArena<T> {
+    objs: Vec<Option<T>>,
     free: Vec<CbId>,
 }
 
-impl CallbackArena {
+impl<T> CallbackArena<T> {
     /// An empty arena.
-    pub(crate) const fn new() -> CallbackArena {
+    pub(crate) const fn new() -> CallbackArena<T> {
         CallbackArena {
             objs: Vec::new(),
             free: Vec::new(),
         }
     }
 
-    /// Stores `obj` for one registration and returns that registration.
-    pub(crate) fn register(&mut self, obj: CallbackObj) -> DoneCb {
-        let id = match self.free.pop() {
+    /// Stores `obj` for one registration or handle and returns its index.
+    pub(crate) fn store(&mut self, obj: T) -> CbId {
+        match self.free.pop() {
             Some(id) => {
                 self.objs[id as usize] = Some(obj);
                 id
             }
             None => {
+                let id = self.objs.len() as CbId;
+                // A ready entry carries the id in its 29-bit field (`crate::queued`).
+                assert!(
+                    id <= crate::queued::MAX_SECOND_ID,
+                    "aiosim: more than 2^29 done-callbacks pending in one loop"
+                );
                 self.objs.push(Some(obj));
-                (self.objs.len() - 1) as CbId
+                id
             }
-        };
-        DoneCb::Object(id)
+        }
     }
 
     /// The object of a registration that has neither run nor been removed.
-    pub(crate) fn get(&self, id: CbId) -> &CallbackObj {
+    pub(crate) fn get(&self, id: CbId) -> &T {
         self.objs[id as usize]
             .as_ref()
             .expect("a registration names a live callback object")
     }
 
     /// Takes the object of a registration out (it runs or was removed), freeing its slot.
-    pub(crate) fn take(&mut self, id: CbId) -> CallbackObj {
+    pub(crate) fn take(&mut self, id: CbId) -> T {
         let obj = self.objs[id as usize]
             .take()
             .expect("a registration names a live callback object");

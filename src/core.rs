@@ -20,6 +20,7 @@ use std::task::{Context, Poll};
 use crate::exception::Exception;
 use crate::heap::TimerHeap;
 use crate::observe::Observer;
+use crate::queued::Queued;
 use crate::results::{Results, Stored};
 use crate::schedule::{Fifo, Level, Scheduler, SetSite};
 
@@ -39,16 +40,22 @@ pub(crate) type Body = Pin<Box<dyn ErasedBody>>;
 /// A task body polled through its result-erasing view: the body's own future, with no
 /// wrapper future around it (one state machine per poll, not two).
 pub(crate) trait ErasedBody {
-    /// Polls the body; a result is put in the result store of the open loop, and where it
-    /// went comes back.
-    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Stored, Exception>>;
+    /// Polls the body and says whether it finished. A finished body's outcome is left in
+    /// [`Core::step_outcome`] (a result goes into the result store of the open loop first), so
+    /// that the poll itself returns one flag in a register.
+    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool;
 }
 
 impl<T: 'static, F: StdFuture<Output = Result<T, Exception>>> ErasedBody for F {
     #[inline]
-    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Stored, Exception>> {
-        self.poll(cx)
-            .map(|r| r.map(|v| with_core(|c| c.results.put(v))))
+    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
+        match self.poll(cx) {
+            Poll::Ready(r) => {
+                with_core(|c| c.step_outcome = Some(r.map(|v| c.results.put(v))));
+                true
+            }
+            Poll::Pending => false,
+        }
     }
 }
 
@@ -90,22 +97,32 @@ pub(crate) enum CallbackObj {
     User(UserDoneFn),
 }
 
-/// What a timer or `call_soon` handle runs.
+/// What a timer or `call_soon` handle runs. Small and `Copy`, like [`DoneCb`]: a callback
+/// object lives in the loop's handle arena (`Core::handle_objs`), and the handle names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HandleCb {
     /// `futures._set_result_unless_cancelled(fut, None)`: the timer of `sleep`.
     SleepWake(FutId),
+    /// The object at this index of the handle arena, owned by this one handle.
+    Object(CbId),
+}
+
+/// A callback object of a timer or `call_soon` handle.
+pub(crate) enum HandleObj {
     /// Combinator bookkeeping (a timeout handler, `wait`'s timeout, ...).
     Internal(Rc<dyn Internal>),
     /// A user callback.
     User(Box<dyn FnOnce()>),
 }
 
-/// One entry of the ready queue.
+/// One entry of the ready queue (kept there packed, as a [`Queued`](crate::queued::Queued)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Entry {
     /// A task step with nothing to throw in (first step, after a bare yield).
     Step(TaskId),
-    /// A task step that throws an exception into the body (a task awaiting itself, TASK-10).
-    StepThrow(TaskId, Exception),
+    /// A task step that throws the exception held in the task's `throw` into the body (a task
+    /// awaiting itself, TASK-10).
+    StepThrow(TaskId),
     /// A done-callback of a future, queued when the future completed.
     Done(FutId, DoneCb),
     /// A timer handle that became due.
@@ -169,15 +186,15 @@ pub(crate) struct FutSlot {
 }
 
 impl FutSlot {
-    /// A pending future with no callbacks.
-    pub(crate) fn new() -> FutSlot {
-        FutSlot {
-            state: FutState::Pending,
-            retrieved: false,
-            outcome: Outcome::None,
-            callbacks: crate::callbacks::CallbackList::Empty,
-        }
-    }
+    /// A pending future with no callbacks. A constant, so that pushing it stores constants
+    /// straight into the table (a value assembled on the stack first is copied with loads
+    /// wider than the stores that built it, and the processor stalls on them).
+    pub(crate) const NEW: FutSlot = FutSlot {
+        state: FutState::Pending,
+        retrieved: false,
+        outcome: Outcome::None,
+        callbacks: crate::callbacks::CallbackList::Empty,
+    };
 
     /// Drops the outcome of a released slot, so that [`FutSlot::renew`] finds nothing to
     /// drop.
@@ -224,13 +241,11 @@ pub(crate) struct FutExtra {
 
 impl FutExtra {
     /// The extra of a plain future that was never cancelled.
-    pub(crate) const fn plain() -> FutExtra {
-        FutExtra {
-            kind: FutKind::Plain,
-            cancel_msg: None,
-            saved_cancel: None,
-        }
-    }
+    pub(crate) const PLAIN: FutExtra = FutExtra {
+        kind: FutKind::Plain,
+        cancel_msg: None,
+        saved_cancel: None,
+    };
 
     /// Whether this is [`FutExtra::plain`].
     pub(crate) fn is_plain(&self) -> bool {
@@ -262,6 +277,20 @@ pub(crate) struct TaskSlot {
     pub internal: bool,
 }
 
+impl TaskSlot {
+    /// A slot before its task's fields are written: a constant (see [`FutSlot::NEW`]).
+    pub(crate) const NEW: TaskSlot = TaskSlot {
+        fut: 0,
+        body: None,
+        started: false,
+        must_cancel: false,
+        num_cancels: 0,
+        waiter: None,
+        throw: None,
+        internal: false,
+    };
+}
+
 /// A task's name: explicit, or `Task-<n>` (TASK-20), formatted only when asked for.
 #[derive(Clone, Debug)]
 pub(crate) enum TaskName {
@@ -284,6 +313,16 @@ pub(crate) struct TimerSlot {
     /// Whether the timer is still in the heap (`_scheduled`).
     pub scheduled: bool,
     pub cb: Option<HandleCb>,
+}
+
+impl TimerSlot {
+    /// A slot that holds no timer: what a new slot starts as before its fields are written.
+    pub(crate) const RELEASED: TimerSlot = TimerSlot {
+        when: 0,
+        cancelled: false,
+        scheduled: false,
+        cb: None,
+    };
 }
 
 pub(crate) struct SoonSlot {
@@ -321,7 +360,7 @@ pub(crate) struct Core {
     pub loop_id: u32,
     pub open: bool,
     pub now: u64,
-    pub ready: VecDeque<Entry>,
+    pub ready: VecDeque<Queued>,
     pub heap: TimerHeap,
     pub timers: Vec<TimerSlot>,
     /// Slots of timers that ran and can no longer be reached, reused by the next timers.
@@ -329,7 +368,9 @@ pub(crate) struct Core {
     pub soons: Vec<SoonSlot>,
     pub futs: Vec<FutSlot>,
     /// The callback objects that registrations in `futs` and entries in `ready` name.
-    pub callback_objs: crate::callbacks::CallbackArena,
+    pub callback_objs: crate::callbacks::CallbackArena<CallbackObj>,
+    /// The callback objects that timer and `call_soon` handles name.
+    pub handle_objs: crate::callbacks::CallbackArena<HandleObj>,
     /// The kind and cancellation record of each future in `futs`, at the same index.
     pub fut_extras: Vec<FutExtra>,
     /// The results of the futures in `futs`.
@@ -346,6 +387,8 @@ pub(crate) struct Core {
     pub closed: bool,
     pub current: Option<TaskId>,
     pub yielded: Yield,
+    /// The outcome of the body that the step in progress finished, put there by its poll.
+    pub step_outcome: Option<Result<Stored, Exception>>,
     pub task_counter: u64,
     pub iteration: u64,
     /// Maximum number of iterations, if limited.
@@ -381,6 +424,7 @@ impl Core {
             soons: Vec::new(),
             futs: Vec::new(),
             callback_objs: crate::callbacks::CallbackArena::new(),
+            handle_objs: crate::callbacks::CallbackArena::new(),
             fut_extras: Vec::new(),
             results: Results::new(),
             free_futs: Vec::new(),
@@ -392,6 +436,7 @@ impl Core {
             closed: false,
             current: None,
             yielded: Yield::Nothing,
+            step_outcome: None,
             task_counter: 0,
             iteration: 0,
             budget: None,
@@ -419,6 +464,7 @@ impl Core {
         self.soons.clear();
         self.clear_futures();
         self.callback_objs.clear();
+        self.handle_objs.clear();
         self.results.clear();
         self.free_futs.clear();
         self.tasks.clear();
@@ -429,6 +475,7 @@ impl Core {
         self.closed = false;
         self.current = None;
         self.yielded = Yield::Nothing;
+        self.step_outcome = None;
         self.task_counter = 0;
         self.iteration = 0;
         self.budget = None;
@@ -477,7 +524,7 @@ impl Core {
     /// `call_soon` of an internal entry.
     #[inline]
     pub(crate) fn push_ready(&mut self, entry: Entry) {
-        self.ready.push_back(entry);
+        self.ready.push_back(Queued::pack(entry));
     }
 
     /// Reports an error to the loop's exception handler (delivered when the loop next
@@ -541,9 +588,10 @@ mod tests {
     #[test]
     fn hot_tables_have_small_elements() {
         assert_eq!(std::mem::size_of::<DoneCb>(), 8);
-        assert_eq!(std::mem::size_of::<Entry>(), 16);
+        assert_eq!(std::mem::size_of::<crate::queued::Queued>(), 8);
         assert_eq!(std::mem::size_of::<crate::callbacks::CallbackList>(), 16);
         assert_eq!(std::mem::size_of::<FutSlot>(), 40);
         assert_eq!(std::mem::size_of::<TaskSlot>(), 48);
+        assert_eq!(std::mem::size_of::<TimerSlot>(), 24);
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::core::{
     Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutSlot, FutState,
-    HandleCb, TaskId, UserDoneFn, with_core, with_slot,
+    HandleCb, HandleObj, TaskId, UserDoneFn, with_core, with_slot,
 };
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
@@ -365,7 +365,7 @@ impl Core {
         } = self;
         ready
             .drain(..)
-            .filter_map(|entry| match entry {
+            .filter_map(|queued| match queued.entry() {
                 Entry::Done(_, DoneCb::Object(id)) => Some(callback_objs.take(id)),
                 _ => None,
             })
@@ -473,7 +473,8 @@ impl Core {
             Ok(Waited::Woke(now, arrived)) => {
                 self.now = self.now.max(now);
                 for f in arrived {
-                    self.call_soon_cb(HandleCb::User(f));
+                    let cb = self.handle_cb(HandleObj::User(f));
+                    self.call_soon_cb(cb);
                 }
                 Ok(())
             }
@@ -494,7 +495,7 @@ impl Core {
         {
             self.heap.pop();
             self.timers[head.timer as usize].scheduled = false;
-            self.ready.push_back(Entry::Timer(head.timer));
+            self.push_ready(Entry::Timer(head.timer));
         }
     }
 
@@ -536,7 +537,7 @@ impl Core {
         }
         for e in &due[..take] {
             self.timers[e.timer as usize].scheduled = false;
-            self.ready.push_back(Entry::Timer(e.timer));
+            self.push_ready(Entry::Timer(e.timer));
         }
         for e in &due[take..] {
             self.heap.push(*e);
@@ -607,7 +608,10 @@ impl Core {
         }
         match entry {
             Entry::Step(t) => self.step_action(t, None),
-            Entry::StepThrow(t, exc) => self.step_action(t, Some(exc)),
+            Entry::StepThrow(t) => {
+                let exc = self.task_mut(t).throw.take();
+                self.step_action(t, exc)
+            }
             Entry::Done(f, DoneCb::Wakeup(t)) => {
                 let exc = self.wakeup_exception(f);
                 self.step_action(t, exc)
@@ -657,17 +661,19 @@ impl Core {
                 }
                 Action::Nothing
             }
-            HandleCb::Internal(cb) => {
-                cb.run(self, FutId::MAX);
-                Action::Nothing
-            }
-            HandleCb::User(f) => Action::User(f),
+            HandleCb::Object(id) => match self.handle_objs.take(id) {
+                HandleObj::Internal(cb) => {
+                    cb.run(self, FutId::MAX);
+                    Action::Nothing
+                }
+                HandleObj::User(f) => Action::User(f),
+            },
         }
     }
 
     fn handle_kind(&self, e: &Entry) -> HandleKind {
         match e {
-            Entry::Step(t) | Entry::StepThrow(t, _) => HandleKind::Step { task: *t },
+            Entry::Step(t) | Entry::StepThrow(t) => HandleKind::Step { task: *t },
             Entry::Done(f, DoneCb::Wakeup(t)) => HandleKind::Wakeup {
                 task: *t,
                 future: *f,
@@ -726,16 +732,16 @@ fn run_once() -> Result<bool, RunError> {
             let entry = if c.batch.is_active() {
                 c.next_batch_entry()
             } else {
-                c.ready.pop_front().expect("the batch is queued")
+                c.ready.pop_front().expect("the batch is queued").entry()
             };
             c.dispatch(entry)
         }) {
             Action::Nothing => {}
             Action::Poll(t, mut body) => {
-                let poll = body
+                let done = body
                     .as_mut()
                     .poll_erased(&mut Context::from_waker(Waker::noop()));
-                let finished = with_core(|c| c.end_step(t, body, poll));
+                let finished = with_core(|c| c.end_step(t, body, done));
                 drop(finished);
             }
             Action::User(f) => f(),
@@ -747,9 +753,12 @@ fn run_once() -> Result<bool, RunError> {
 
 /// `loop.call_soon(f)` on the loop of this thread (LOOP-1).
 pub fn call_soon(f: impl FnOnce() + 'static) -> Handle {
-    with_core(|c| Handle {
-        id: c.call_soon_cb(HandleCb::User(Box::new(f))),
-        loop_id: c.loop_id,
+    with_core(|c| {
+        let cb = c.handle_cb(HandleObj::User(Box::new(f)));
+        Handle {
+            id: c.call_soon_cb(cb),
+            loop_id: c.loop_id,
+        }
     })
 }
 
@@ -762,9 +771,12 @@ pub fn call_later(delay: u64, f: impl FnOnce() + 'static) -> TimerHandle {
 /// `loop.call_at(when, f)` (LOOP-4): never runs before `when`; a deadline at or before now
 /// runs in the next iteration.
 pub fn call_at(when: u64, f: impl FnOnce() + 'static) -> TimerHandle {
-    with_core(|c| TimerHandle {
-        id: c.call_at_cb(when, HandleCb::User(Box::new(f))),
-        loop_id: c.loop_id,
+    with_core(|c| {
+        let cb = c.handle_cb(HandleObj::User(Box::new(f)));
+        TimerHandle {
+            id: c.call_at_cb(when, cb),
+            loop_id: c.loop_id,
+        }
     })
 }
 

@@ -19,6 +19,7 @@ use crate::core::{
     Outcome, UserDoneFn, with_core, with_loop,
 };
 use crate::exception::Exception;
+use crate::queued::Queued;
 use crate::results::Stored;
 
 /// CPython's message for completing a future that is already done (FUT-3).
@@ -37,11 +38,12 @@ impl Core {
             return id;
         }
         let id = self.futs.len() as FutId;
-        self.futs.push(FutSlot::new());
-        self.fut_extras.push(FutExtra {
-            kind,
-            ..FutExtra::plain()
-        });
+        // Constants first, then the one varying field in place (see `FutSlot::NEW`).
+        self.futs.push(FutSlot::NEW);
+        self.fut_extras.push(FutExtra::PLAIN);
+        if !matches!(kind, FutKind::Plain) {
+            self.fut_extras[id as usize].kind = kind;
+        }
         id
     }
 
@@ -98,7 +100,7 @@ impl Core {
     fn schedule_callbacks(&mut self, f: FutId) {
         let callbacks = std::mem::take(&mut self.fut_mut(f).callbacks);
         let ready = &mut self.ready;
-        callbacks.drain(|cb| ready.push_back(Entry::Done(f, cb)));
+        callbacks.drain(|cb| ready.push_back(Queued::pack(Entry::Done(f, cb))));
     }
 
     /// `Future.set_result` (FUT-3: `InvalidStateError` when done).
@@ -171,7 +173,7 @@ impl Core {
     #[inline(always)]
     pub(crate) fn add_done_callback(&mut self, f: FutId, cb: DoneCb) {
         if self.is_done(f) {
-            self.ready.push_back(Entry::Done(f, cb));
+            self.push_ready(Entry::Done(f, cb));
         } else {
             self.fut_mut(f).callbacks.push(cb);
         }
@@ -180,7 +182,7 @@ impl Core {
     /// `add_done_callback` of a callback object: it goes to the callback arena, and the
     /// future's list gets the registration that names it.
     pub(crate) fn add_callback_object(&mut self, f: FutId, obj: CallbackObj) {
-        let cb = self.callback_objs.register(obj);
+        let cb = DoneCb::Object(self.callback_objs.store(obj));
         self.add_done_callback(f, cb);
     }
 

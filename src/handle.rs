@@ -4,10 +4,24 @@
 //! shape, until the loop purges it (semantics 2.2, 2.3); a cancelled `call_soon` handle stays
 //! in the ready queue as a skipped entry (LOOP-3).
 
-use crate::core::{Core, Entry, HandleCb, SoonId, SoonSlot, TimerId, TimerSlot, with_loop};
+use crate::core::{
+    Core, Entry, HandleCb, HandleObj, SoonId, SoonSlot, TimerId, TimerSlot, with_loop,
+};
 use crate::heap::HeapEntry;
 
 impl Core {
+    /// Puts a handle's callback object in the handle arena; the handle carries what comes back.
+    pub(crate) fn handle_cb(&mut self, obj: HandleObj) -> HandleCb {
+        HandleCb::Object(self.handle_objs.store(obj))
+    }
+
+    /// Drops the callback object a cancelled handle no longer runs.
+    fn drop_handle_cb(&mut self, cb: Option<HandleCb>) {
+        if let Some(HandleCb::Object(id)) = cb {
+            drop(self.handle_objs.take(id));
+        }
+    }
+
     /// `call_soon` of a callback; returns the handle id.
     pub(crate) fn call_soon_cb(&mut self, cb: HandleCb) -> SoonId {
         let id = self.soons.len() as SoonId;
@@ -22,22 +36,21 @@ impl Core {
     /// `call_at(when, cb)`: pushes a timer on the heap (LOOP-4).
     #[inline(always)]
     pub(crate) fn call_at_cb(&mut self, when: u64, cb: HandleCb) -> TimerId {
-        let slot = TimerSlot {
-            when,
-            cancelled: false,
-            scheduled: true,
-            cb: Some(cb),
-        };
         let id = match self.free_timers.pop() {
-            Some(id) => {
-                self.timers[id as usize] = slot;
-                id
-            }
+            Some(id) => id,
             None => {
-                self.timers.push(slot);
+                self.timers.push(TimerSlot::RELEASED);
                 (self.timers.len() - 1) as TimerId
             }
         };
+        // Field by field in place: a slot assembled on the stack and copied in would be read
+        // back with loads wider than the stores that built it, a stall on every timer.
+        let slot = &mut self.timers[id as usize];
+        debug_assert!(slot.cb.is_none(), "a free timer slot holds no callback");
+        slot.when = when;
+        slot.cancelled = false;
+        slot.scheduled = true;
+        slot.cb = Some(cb);
         self.heap.push(HeapEntry { when, timer: id });
         id
     }
@@ -63,7 +76,8 @@ impl Core {
                 self.cancelled_count += 1;
             }
             slot.cancelled = true;
-            slot.cb = None;
+            let cb = slot.cb.take();
+            self.drop_handle_cb(cb);
         }
     }
 
@@ -71,7 +85,8 @@ impl Core {
     pub(crate) fn cancel_soon(&mut self, id: SoonId) {
         let slot = &mut self.soons[id as usize];
         slot.cancelled = true;
-        slot.cb = None;
+        let cb = slot.cb.take();
+        self.drop_handle_cb(cb);
     }
 }
 

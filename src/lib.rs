@@ -43,6 +43,7 @@ pub mod handle;
 pub mod heap;
 pub mod mutation;
 pub mod observe;
+mod queued;
 pub mod real_time;
 mod results;
 pub mod runner;

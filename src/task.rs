@@ -13,7 +13,6 @@
 use std::future::Future as StdFuture;
 use std::marker::PhantomData;
 use std::rc::Rc;
-use std::task::Poll;
 
 use crate::await_point::Awaiting;
 use crate::core::{
@@ -29,23 +28,25 @@ impl Core {
     /// Creates a task for `body` and queues its first step (TASK-1).
     pub(crate) fn new_task(&mut self, body: Body, name: Option<Rc<str>>, internal: bool) -> TaskId {
         let t = self.tasks.len() as TaskId;
+        // A wakeup entry carries the task in its 29-bit field (`crate::queued`).
+        assert!(
+            t <= crate::queued::MAX_SECOND_ID,
+            "aiosim: more than 2^29 tasks in one loop"
+        );
         let fut = self.new_future(FutKind::Task(t));
         self.task_counter += 1;
         let name = match name {
             Some(n) => TaskName::Named(n),
             None => TaskName::Numbered(self.task_counter),
         };
-        self.tasks.push(TaskSlot {
-            fut,
-            body: Some(body),
-            started: false,
-            must_cancel: false,
-            num_cancels: 0,
-            waiter: None,
-            throw: None,
-            internal,
-        });
-        self.task_names.push(name);
+        // Constants first, then the varying fields in place (see `FutSlot::NEW`).
+        self.tasks.push(TaskSlot::NEW);
+        let slot = &mut self.tasks[t as usize];
+        slot.fut = fut;
+        slot.body = Some(body);
+        slot.internal = internal;
+        self.task_names.push(TaskName::Numbered(0));
+        self.task_names[t as usize] = name;
         self.push_ready(Entry::Step(t));
         if let Some(obs) = self.observer.as_mut() {
             obs.task_created(t, fut);
@@ -132,20 +133,16 @@ impl Core {
     /// The second half of a step, after the poll. Returns the body if it must be dropped
     /// (by the caller, outside the core borrow).
     #[inline(always)]
-    pub(crate) fn end_step(
-        &mut self,
-        t: TaskId,
-        body: Body,
-        poll: Poll<Result<Stored, Exception>>,
-    ) -> Option<Body> {
+    pub(crate) fn end_step(&mut self, t: TaskId, body: Body, finished: bool) -> Option<Body> {
         self.current = None;
         self.task_mut(t).throw = None;
-        let misuse = match poll {
-            Poll::Ready(outcome) => {
+        let misuse = match self.step_outcome.take() {
+            Some(outcome) => {
+                debug_assert!(finished, "an outcome is left only by a finished poll");
                 self.finish_task(t, outcome);
                 return Some(body);
             }
-            Poll::Pending => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
+            None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
                     self.task_mut(t).body = Some(body);
                     self.suspend_task(t, w);
@@ -178,7 +175,8 @@ impl Core {
         if w == fut {
             let name = self.task_names[t as usize].render();
             let exc = Exception::runtime(&format!("Task cannot await on itself: <Task {name}>"));
-            self.push_ready(Entry::StepThrow(t, exc));
+            self.task_mut(t).throw = Some(exc);
+            self.push_ready(Entry::StepThrow(t));
             return;
         }
         self.add_done_callback(w, DoneCb::Wakeup(t));

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
-use crate::core::{Core, FutId, HandleCb, Internal, SoonId, TaskId, TimerId, with_core};
+use crate::core::{Core, FutId, HandleObj, Internal, SoonId, TaskId, TimerId, with_core};
 use crate::exception::Exception;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,11 +85,11 @@ impl State {
         self.when.set(when);
         self.disarm(core);
         if let Some(when) = when {
-            let me: Rc<dyn Internal> = self.clone();
+            let me = core.handle_cb(HandleObj::Internal(self.clone()));
             self.armed.set(Some(if when <= core.now {
-                Armed::Soon(core.call_soon_cb(HandleCb::Internal(me)))
+                Armed::Soon(core.call_soon_cb(me))
             } else {
-                Armed::Timer(core.call_at_cb(when, HandleCb::Internal(me)))
+                Armed::Timer(core.call_at_cb(when, me))
             }));
         }
         Ok(())

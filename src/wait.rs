@@ -11,7 +11,7 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use crate::await_point::AwaitOutcome;
-use crate::core::{Core, FutId, FutKind, FutState, HandleCb, Internal, TimerId, with_core};
+use crate::core::{Core, FutId, FutKind, FutState, HandleObj, Internal, TimerId, with_core};
 use crate::exception::{ExcType, Exception};
 use crate::future::{Awaitable, FutureRef};
 use crate::mutation::{self, Mutation};
@@ -117,9 +117,8 @@ pub async fn wait(
         });
         if let Some(t) = timeout {
             let when = core.now.saturating_add(t);
-            let release = Rc::new(ReleaseWaiter { waiter });
-            cb.timer
-                .set(Some(core.call_at_cb(when, HandleCb::Internal(release))));
+            let release = core.handle_cb(HandleObj::Internal(Rc::new(ReleaseWaiter { waiter })));
+            cb.timer.set(Some(core.call_at_cb(when, release)));
         }
         for f in &distinct {
             core.add_internal_callback(f.id, cb.clone());

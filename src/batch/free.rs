@@ -3,6 +3,7 @@
 //! queue, at a constant cost per entry.
 
 use crate::core::{DoneCb, Entry, TimerSlot};
+use crate::queued::Queued;
 
 /// Finds out, entry by entry, whether a batch is free.
 pub(super) struct FreeCheck {
@@ -32,11 +33,11 @@ impl FreeCheck {
     }
 
     /// Whether the batch of `entries` (in queue order, given as consecutive slices) is free.
-    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: [&[Entry]; 2]) -> bool {
+    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: [&[Queued]; 2]) -> bool {
         self.start();
         for part in entries {
-            for entry in part {
-                self.admit(timers, entry);
+            for queued in part {
+                self.admit(timers, &queued.entry());
             }
         }
         !self.ordered
@@ -58,7 +59,7 @@ impl FreeCheck {
     #[inline]
     fn admit(&mut self, timers: &[TimerSlot], entry: &Entry) {
         match entry {
-            Entry::Step(_) | Entry::StepThrow(..) | Entry::Done(_, DoneCb::Wakeup(_)) => {}
+            Entry::Step(_) | Entry::StepThrow(_) | Entry::Done(_, DoneCb::Wakeup(_)) => {}
             Entry::Done(f, _) => {
                 let f = *f as usize;
                 if f >= self.marks.len() {
@@ -97,7 +98,8 @@ mod tests {
         let mut check = FreeCheck::new();
         let mut free = false;
         for batch in batches {
-            free = check.is_free(timers, [batch, &[]]);
+            let queued: Vec<Queued> = batch.iter().map(|&e| Queued::pack(e)).collect();
+            free = check.is_free(timers, [&queued, &[]]);
         }
         free
     }

@@ -107,7 +107,7 @@ impl Core {
             b.untaken.fill(ready);
         } else {
             b.entries.clear();
-            b.entries.extend(ready.drain(..).map(Some));
+            b.entries.extend(ready.drain(..).map(|q| Some(q.entry())));
             self.begin_tracked(!counts_only);
         }
     }
@@ -136,9 +136,7 @@ impl Core {
 /// The ordering lane of a ready entry.
 fn lane_of(timers: &[TimerSlot], e: &Entry) -> Lane {
     match e {
-        Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => {
-            Lane::Task(*t)
-        }
+        Entry::Step(t) | Entry::StepThrow(t) | Entry::Done(_, DoneCb::Wakeup(t)) => Lane::Task(*t),
         Entry::Done(f, _) => Lane::Future(*f),
         Entry::Timer(id) => Lane::Timer(timers[*id as usize].when),
         Entry::Soon(_) => Lane::Soon,

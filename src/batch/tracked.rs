@@ -211,7 +211,7 @@ impl Core {
 /// The task an entry runs or wakes, if any (see [`Candidate::task`]).
 fn subject(timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
     match e {
-        Entry::Step(t) | Entry::StepThrow(t, _) | Entry::Done(_, DoneCb::Wakeup(t)) => Some(*t),
+        Entry::Step(t) | Entry::StepThrow(t) | Entry::Done(_, DoneCb::Wakeup(t)) => Some(*t),
         Entry::Timer(id) => match timers[*id as usize].cb {
             Some(HandleCb::SleepWake(f)) => futs[f as usize].callbacks.waiting_task(),
             _ => None,

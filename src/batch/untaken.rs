@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 
 use crate::core::Entry;
+use crate::queued::Queued;
 
 /// Indices moved per step of a removal (64 bytes: a tail of up to this many indices, the
 /// common case, moves in one step).
@@ -22,7 +23,7 @@ pub(super) const MAX_LEN: usize = 1 << 16;
 /// The untaken entries of a free batch.
 pub(super) struct Untaken {
     /// The untaken entries, in no particular order.
-    slots: Vec<Entry>,
+    slots: Vec<Queued>,
     /// `place[i]`: the slot of the batch's entry `i`, while it is untaken.
     place: Vec<u16>,
     /// `held[s]`: the batch index of the entry in slot `s`.
@@ -47,7 +48,7 @@ impl Untaken {
     }
 
     /// Makes every entry of `ready` (at most [`MAX_LEN`]) untaken, leaving `ready` empty.
-    pub(super) fn fill(&mut self, ready: &mut VecDeque<Entry>) {
+    pub(super) fn fill(&mut self, ready: &mut VecDeque<Queued>) {
         let len = ready.len();
         assert!(len <= MAX_LEN, "{len} entries do not fit the untaken list");
         // The previous batch's buffer becomes the ready queue (emptied: a batch left unfinished
@@ -87,7 +88,7 @@ impl Untaken {
         let moved = self.held[self.len];
         self.place[moved as usize] = slot;
         self.held[slot as usize] = moved;
-        self.slots.swap_remove(slot as usize)
+        self.slots.swap_remove(slot as usize).entry()
     }
 
     /// Drops the untaken entries.
@@ -103,7 +104,9 @@ mod tests {
 
     /// An untaken set of `len` entries, entry `i` being the first step of task `i`.
     fn filled(len: usize) -> Untaken {
-        let mut ready: VecDeque<Entry> = (0..len as u32).map(Entry::Step).collect();
+        let mut ready: VecDeque<Queued> = (0..len as u32)
+            .map(|t| Queued::pack(Entry::Step(t)))
+            .collect();
         let mut set = Untaken::new();
         set.fill(&mut ready);
         assert!(ready.is_empty());
@@ -165,7 +168,7 @@ mod tests {
         for _ in 0..3 {
             set.take(0);
         }
-        let mut ready: VecDeque<Entry> = (0..2).map(Entry::Step).collect();
+        let mut ready: VecDeque<Queued> = (0..2).map(|t| Queued::pack(Entry::Step(t))).collect();
         set.fill(&mut ready);
         assert!(ready.is_empty() && ready.capacity() >= 3);
         assert_eq!(task(set.take(1)), 1);
