@@ -49,12 +49,9 @@ impl<T> StdFuture for Sleep<T> {
         let this = self.get_mut();
         let outcome = match this.phase {
             Phase::Waiting { fut, timer } => wake(fut, timer),
-            Phase::Start(delay) => match start(delay) {
-                Ok(phase) => {
-                    this.phase = phase;
-                    return Poll::Pending;
-                }
-                Err(done) => done,
+            Phase::Start(delay) => match start(&mut this.phase, delay) {
+                None => return Poll::Pending,
+                Some(done) => done,
             },
             Phase::Yielded => with_core(|core| core.take_throw().map_or(Ok(()), Err)),
             Phase::Done => panic!("aiosim: sleep polled after it completed"),
@@ -64,23 +61,27 @@ impl<T> StdFuture for Sleep<T> {
     }
 }
 
-/// The first poll of a sleep: suspends the task (the phase to wait in), or under a
-/// deliberate defect finishes at once.
+/// The first poll of a sleep: suspends the task and writes the phase to wait in (`None`), or
+/// under a deliberate defect finishes at once. The phase is written in place rather than
+/// returned: a returned phase goes through a stack copy that is read back wider than it was
+/// written, a stall on every sleep.
 #[inline]
-fn start(delay: u64) -> Result<Phase, Result<(), Exception>> {
+fn start(phase: &mut Phase, delay: u64) -> Option<Result<(), Exception>> {
     with_core(|core| {
         if delay == 0 {
             if mutation::active(Mutation::SleepZeroNoYield) {
-                return Err(Ok(()));
+                return Some(Ok(()));
             }
             core.bare_yield();
-            return Ok(Phase::Yielded);
+            *phase = Phase::Yielded;
+            return None;
         }
         let fut = core.new_future(FutKind::Plain);
         let when = core.now.saturating_add(delay);
         let timer = core.call_at_cb(when, HandleCb::SleepWake(fut));
         core.suspend_on(fut);
-        Ok(Phase::Waiting { fut, timer })
+        *phase = Phase::Waiting { fut, timer };
+        None
     })
 }
 
