@@ -182,6 +182,88 @@ mod tests {
         assert_eq!(whens, vec![1, 2, 3, 7, 8, 9]);
     }
 
+    /// heapq's algorithms as plainly as they are written in Python, to check the heap against.
+    #[derive(Default)]
+    struct PlainHeapq(Vec<HeapEntry>);
+
+    impl PlainHeapq {
+        fn push(&mut self, e: HeapEntry) {
+            self.0.push(e);
+            let last = self.0.len() - 1;
+            self.siftdown(0, last);
+        }
+
+        fn pop(&mut self) -> Option<HeapEntry> {
+            let last = self.0.pop()?;
+            if self.0.is_empty() {
+                return Some(last);
+            }
+            let top = std::mem::replace(&mut self.0[0], last);
+            self.siftup(0);
+            Some(top)
+        }
+
+        fn siftdown(&mut self, start: usize, mut pos: usize) {
+            let item = self.0[pos];
+            while pos > start {
+                let parent = (pos - 1) / 2;
+                if item.when < self.0[parent].when {
+                    self.0[pos] = self.0[parent];
+                    pos = parent;
+                } else {
+                    break;
+                }
+            }
+            self.0[pos] = item;
+        }
+
+        fn siftup(&mut self, mut pos: usize) {
+            let (end, start, item) = (self.0.len(), pos, self.0[pos]);
+            let mut child = 2 * pos + 1;
+            while child < end {
+                let right = child + 1;
+                if right < end && self.0[right].when <= self.0[child].when {
+                    child = right;
+                }
+                self.0[pos] = self.0[child];
+                pos = child;
+                child = 2 * pos + 1;
+            }
+            self.0[pos] = item;
+            self.siftdown(start, pos);
+        }
+    }
+
+    /// Long random runs of pushes and pops with many equal deadlines, on heaps deep enough to
+    /// take the four-grandchildren path, pop exactly what the plain algorithm pops.
+    #[test]
+    fn pops_match_the_plain_algorithm_on_random_histories() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..200 {
+            let (mut heap, mut plain) = (TimerHeap::default(), PlainHeapq::default());
+            let spread = 1 + round % 7;
+            for i in 0..2_000u32 {
+                if next() % 5 < 3 {
+                    let e = HeapEntry {
+                        when: next() % spread,
+                        timer: i,
+                    };
+                    heap.push(e);
+                    plain.push(e);
+                } else {
+                    assert_eq!(heap.pop(), plain.pop(), "round {round}, op {i}");
+                }
+                assert_eq!(heap.as_slice(), &plain.0[..], "round {round}, op {i}");
+            }
+        }
+    }
+
     #[test]
     fn rebuild_keeps_array_order_then_heapifies() {
         let mut h = TimerHeap::default();
