@@ -1,5 +1,6 @@
 //! The oracles' scenario model is built once per thread and scenario: asking about another
-//! scenario gives that scenario's model, and asking again about an equal one shares it.
+//! scenario gives that scenario's model, and asking again about an equal one shares it. The
+//! (task, path) maps behind its lookups keep the two names apart.
 
 use std::sync::Arc;
 
@@ -53,4 +54,26 @@ fn ops_come_in_graph_order() {
         .collect();
     assert!(order.windows(2).all(|w| w[0] <= w[1]), "{sites:?}");
     assert!(!sites.is_empty());
+}
+
+/// A pair map finds each (task, path) pair by its two names, and only by them: pairs whose
+/// names concatenate alike stay apart, and removal and defaults touch only their pair.
+#[test]
+fn pair_map_keys_on_both_names_apart() {
+    use aiosim_properties::context::PairMap;
+
+    let mut map: PairMap<u32> = PairMap::default();
+    assert_eq!(map.insert(Arc::from("ab"), Arc::from("c"), 1), None);
+    assert_eq!(map.insert(Arc::from("a"), Arc::from("bc"), 2), None);
+    assert_eq!(map.get("ab", "c"), Some(&1));
+    assert_eq!(map.get("a", "bc"), Some(&2));
+    assert_eq!(map.get("abc", ""), None);
+    assert_eq!(map.insert(Arc::from("ab"), Arc::from("c"), 3), Some(1));
+    *map.get_or_default(&Arc::from("a"), &Arc::from("bc")) += 10;
+    *map.get_or_default(&Arc::from("x"), &Arc::from("0")) += 5;
+    assert_eq!(map.get("a", "bc"), Some(&12));
+    assert_eq!(map.get("x", "0"), Some(&5));
+    assert_eq!(map.remove("ab", "c"), Some(3));
+    assert_eq!(map.remove("ab", "c"), None);
+    assert_eq!(map.get("a", "bc"), Some(&12));
 }
