@@ -125,7 +125,10 @@ impl std::fmt::Debug for TraceIndex<'_> {
 impl<'a> TraceIndex<'a> {
     /// Indexes a run's trace.
     pub fn new(report: &RunReport) -> TraceIndex<'a> {
-        let mut index = TraceIndex::default();
+        let mut index = TraceIndex {
+            op: PairMap::with_capacity(report.op_starts.len()),
+            ..TraceIndex::default()
+        };
         for (i, e) in report.trace.events.iter().enumerate() {
             match e {
                 Event::Start { task, .. } => {
@@ -865,13 +868,19 @@ impl Eq for dyn NamePair + '_ {}
 
 impl<V> Default for PairMap<V> {
     fn default() -> PairMap<V> {
-        PairMap {
-            map: FxHashMap::default(),
-        }
+        PairMap::with_capacity(0)
     }
 }
 
 impl<V> PairMap<V> {
+    /// An empty map with room for `n` pairs (a run's maps are sized from what the run did,
+    /// so that they do not grow step by step).
+    pub fn with_capacity(n: usize) -> PairMap<V> {
+        PairMap {
+            map: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     /// The value of (`task`, `at`).
     pub fn get(&self, task: &str, at: &str) -> Option<&V> {
         self.map.get(&(task, at) as &dyn NamePair)
@@ -1316,6 +1325,7 @@ impl RunModel {
 
     fn collect_execs(&mut self, report: &RunReport, index: &TraceIndex) {
         let events = &report.trace.events;
+        self.exec_by = PairMap::with_capacity(report.op_starts.len());
         for (s, start) in report.op_starts.iter().enumerate() {
             self.exec_by.insert(start.task.clone(), start.at.clone(), s);
         }

@@ -1111,11 +1111,12 @@ pub(crate) mod model {
         pub(crate) fn new(graph: &'a Graph, report: &'a RunReport, level: Level) -> Model<'a> {
             let events = &report.trace.events[..];
             let iters = &report.event_iterations[..];
-            let mut nodes = PairMap::default();
+            let mut nodes = PairMap::with_capacity(report.op_starts.len());
             for t in &graph.tasks {
                 collect_nodes(&t.name, &t.body, &mut nodes);
             }
-            let mut task_events: HashMap<Arc<str>, Vec<usize>> = HashMap::default();
+            let mut task_events: HashMap<Arc<str>, Vec<usize>> =
+                HashMap::with_capacity_and_hasher(report.finals.len(), Default::default());
             for (i, e) in events.iter().enumerate() {
                 if let Some(t) = e.task() {
                     task_events.entry(t.clone()).or_default().push(i);
@@ -1150,7 +1151,7 @@ pub(crate) mod model {
         }
 
         fn build_runs(&mut self, report: &RunReport) {
-            let mut items: PairMap<Vec<usize>> = PairMap::default();
+            let mut items: PairMap<Vec<usize>> = PairMap::with_capacity(report.op_starts.len());
             for (i, e) in self.events.iter().enumerate() {
                 if let Event::Item { task, at, .. } = e {
                     items.get_or_default(task, at).push(i);
@@ -1178,7 +1179,7 @@ pub(crate) mod model {
                     items: items.remove(task, at).unwrap_or_default(),
                 });
             }
-            let mut finished: PairMap<()> = PairMap::default();
+            let mut finished: PairMap<()> = PairMap::with_capacity(runs.len());
             for r in &runs {
                 finished.insert(r.task.clone(), r.at.clone(), ());
             }
