@@ -217,6 +217,32 @@ fn the_determinism_self_check_passes_on_every_bug_graph() {
     }
 }
 
+/// The sweep tells traces apart by a key of their events; it counts exactly the distinct
+/// canonical texts, on graphs whose runs repeat a few traces and on one where every run
+/// differs.
+#[test]
+fn the_sweep_counts_distinct_canonical_texts() {
+    for (file, at_least) in [
+        ("taskgroup_orphan_upload.json", 4),
+        ("deadline_watchdog.json", 2),
+        ("heartbeat_false_alarm.json", 150),
+    ] {
+        let explorer = Explorer::new(load(file));
+        let steps = explorer.fifo_handles();
+        let sweep = config(PolicyKind::Random, Level::Interleave, 0, 0, 200);
+        let texts: BTreeSet<String> = sweep
+            .seeds()
+            .map(|seed| text(&explorer.run(&sweep.schedule(seed, steps))))
+            .collect();
+        assert!(texts.len() >= at_least, "{file}: {} distinct", texts.len());
+        assert_eq!(
+            quiet_sweep(&explorer, &sweep).distinct_traces,
+            texts.len(),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn ten_seeds_give_several_distinct_traces() {
     let explorer = Explorer::new(load("heartbeat_false_alarm.json"));

@@ -163,7 +163,7 @@ pub fn sweep(
                 || Arc::new(explorer.graph.unshared()),
                 |graph, &seed| {
                     let result = explorer.run_on(graph, &config.schedule(seed, steps_hint));
-                    let hash = result.report.trace.canonical_hash();
+                    let key = result.report.trace.fingerprint();
                     let failed = if result.passed() {
                         None
                     } else {
@@ -171,19 +171,19 @@ pub fn sweep(
                         Some(result)
                     };
                     on_run();
-                    Ok((hash, failed))
+                    Ok((key, failed))
                 },
             )
             .collect()
     });
     let mut outcome = SweepOutcome::default();
-    let mut hashes = BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let total = results.len() as u64;
     let checkpoints = [total / 10, total / 4, total / 2, total];
     for r in results {
-        let (hash, failed) = r?;
+        let (key, failed) = r?;
         outcome.runs += 1;
-        hashes.insert(hash);
+        seen.insert(key);
         outcome.failures.extend(failed);
         if checkpoints.contains(&outcome.runs)
             && outcome
@@ -191,10 +191,10 @@ pub fn sweep(
                 .last()
                 .is_none_or(|&(n, _)| n != outcome.runs)
         {
-            outcome.growth.push((outcome.runs, hashes.len()));
+            outcome.growth.push((outcome.runs, seen.len()));
         }
     }
-    outcome.distinct_traces = hashes.len();
+    outcome.distinct_traces = seen.len();
     Ok(outcome)
 }
 
@@ -208,14 +208,14 @@ fn enumerate(
     on_run: &(dyn Fn() + Sync),
 ) -> io::Result<SweepOutcome> {
     let mut outcome = SweepOutcome::default();
-    let mut hashes = BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let mut error = None;
     let base = config.schedule(config.schedules.seed, steps_hint);
     let budget = usize::try_from(config.schedules.runs).unwrap_or(usize::MAX);
     let coverage = enumerate_decision_lists(&base, budget, |schedule| {
         let result = explorer.run(schedule);
         outcome.runs += 1;
-        hashes.insert(result.report.trace.canonical_hash());
+        seen.insert(result.report.trace.fingerprint());
         let decisions = result.schedule.decisions.clone();
         if !result.passed() && error.is_none() {
             if let Err(e) = on_failure(&result) {
@@ -229,7 +229,7 @@ fn enumerate(
     if let Some(e) = error {
         return Err(e);
     }
-    outcome.distinct_traces = hashes.len();
+    outcome.distinct_traces = seen.len();
     outcome.coverage = Some(coverage);
     Ok(outcome)
 }
