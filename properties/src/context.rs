@@ -58,9 +58,10 @@ impl<'a> Judged<'a> {
     /// The combinator oracles' model of the run (built on first use, then shared).
     pub(crate) fn combinators(&self) -> &'a CombinatorModel<'a> {
         let (graph, report, level) = (self.graph, self.report, self.level);
+        let ops = &self.model().scenario.ops;
         self.index
             .combinators
-            .get_or_init(|| CombinatorModel::new(graph, report, level))
+            .get_or_init(|| CombinatorModel::new(graph, report, level, ops))
     }
 
     /// The trace's events.
@@ -440,6 +441,9 @@ pub struct OpInfo {
     pub in_taskgroup: bool,
     /// Inside a `timeout` block with a deadline.
     pub under_timeout: bool,
+    /// For a `timeout` or `taskgroup` block: the path of the last op of its body (`None`
+    /// when the body is empty, and for every other op).
+    pub body_end: Option<Arc<str>>,
 }
 
 impl OpInfo {
@@ -1794,6 +1798,10 @@ fn walk(task: &Arc<str>, block: &Block, anc: &mut Vec<(Arc<str>, Op)>, out: &mut
                     }
                 )
             }),
+            body_end: match &node.op {
+                Op::Timeout { body, .. } | Op::TaskGroup(body) => body.last().map(|n| n.at.clone()),
+                _ => None,
+            },
         };
         out.insert(info);
         let nested: Vec<&Block> = match &node.op {

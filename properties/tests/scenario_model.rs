@@ -77,3 +77,36 @@ fn pair_map_keys_on_both_names_apart() {
     assert_eq!(map.remove("ab", "c"), None);
     assert_eq!(map.get("a", "bc"), Some(&12));
 }
+
+/// A `timeout` or `taskgroup` block records the path of its body's last op (what a block's
+/// exit is read from), and nothing when its body is empty; other ops record nothing.
+#[test]
+fn blocks_record_where_their_body_ends() {
+    let g = graph(
+        br#"{
+          "format": "aiosim-graph/1",
+          "name": "block_ends",
+          "main": "main",
+          "tasks": {
+            "main": [
+              {"timeout": 5, "do": [{"sleep": 1}, {"sleep": 2}, {"sleep": 3}]},
+              {"taskgroup": []},
+              {"taskgroup": [{"spawn": "w"}, {"timeout": null, "do": [{"sleep": 1}]}]},
+              {"return": null}
+            ],
+            "w": [{"return": 1}]
+          }
+        }"#,
+    );
+    let model = ScenarioModel::of(&g);
+    let end = |at: &str| {
+        let op = model.ops.get("main", at).expect("an op of main");
+        op.body_end.as_deref().map(str::to_string)
+    };
+    assert_eq!(end("0").as_deref(), Some("0.do.2"));
+    assert_eq!(end("1"), None);
+    assert_eq!(end("2").as_deref(), Some("2.taskgroup.1"));
+    assert_eq!(end("2.taskgroup.1").as_deref(), Some("2.taskgroup.1.do.0"));
+    assert_eq!(end("0.do.2"), None);
+    assert_eq!(end("3"), None);
+}

@@ -809,11 +809,11 @@ pub(crate) mod model {
 
     use rustc_hash::FxHashMap as HashMap;
 
-    use crate::context::PairMap;
+    use crate::context::{OpInfo, OpTable, PairMap};
     use std::sync::Arc;
 
     use aiosim::{Level, State};
-    use aiosim_sim::graph::{Block, Graph, Op, OpNode, Ref};
+    use aiosim_sim::graph::{Graph, Op, Ref};
     use aiosim_sim::interp::{CancelRequest, RunReport};
     use aiosim_sim::trace::{Event, Outcome, Res};
     use aiosim_sim::value::Value;
@@ -831,8 +831,8 @@ pub(crate) mod model {
         pub task: Arc<str>,
         /// Its path.
         pub at: Arc<str>,
-        /// The op.
-        pub node: &'a OpNode,
+        /// The op (with its nested blocks left out).
+        pub node: &'a OpInfo,
         /// The event after which it started (the last event of its task before it).
         pub start_after: usize,
         /// The iteration in which it started.
@@ -1042,7 +1042,8 @@ pub(crate) mod model {
         pub iters: &'a [u64],
         /// Every executed op, in order of its end (unfinished ones last).
         pub runs: Vec<OpRun<'a>>,
-        nodes: PairMap<&'a OpNode>,
+        /// The scenario's ops.
+        ops: &'a OpTable,
         objs: HashMap<Arc<str>, Obj>,
         /// Accepted `cancel` ops on tasks: (event, message), in order.
         cancels: HashMap<Arc<str>, Vec<CancelOp>>,
@@ -1051,29 +1052,6 @@ pub(crate) mod model {
         pub task_events: HashMap<Arc<str>, Vec<usize>>,
         /// Every cancel request the run made, in order.
         requests: &'a [CancelRequest],
-    }
-
-    fn collect_nodes<'a>(task: &Arc<str>, block: &'a Block, out: &mut PairMap<&'a OpNode>) {
-        for node in block {
-            out.insert(task.clone(), node.at.clone(), node);
-            match &node.op {
-                Op::Try {
-                    body,
-                    handlers,
-                    finally,
-                } => {
-                    collect_nodes(task, body, out);
-                    for h in handlers {
-                        collect_nodes(task, &h.body, out);
-                    }
-                    if let Some(f) = finally {
-                        collect_nodes(task, f, out);
-                    }
-                }
-                Op::Timeout { body, .. } | Op::TaskGroup(body) => collect_nodes(task, body, out),
-                _ => {}
-            }
-        }
     }
 
     /// Whether event `e` belongs to the op at path `p` (a nested op or one of its items).
@@ -1108,13 +1086,14 @@ pub(crate) mod model {
 
     impl<'a> Model<'a> {
         /// Builds the model of a run.
-        pub(crate) fn new(graph: &'a Graph, report: &'a RunReport, level: Level) -> Model<'a> {
+        pub(crate) fn new(
+            graph: &'a Graph,
+            report: &'a RunReport,
+            level: Level,
+            ops: &'a OpTable,
+        ) -> Model<'a> {
             let events = &report.trace.events[..];
             let iters = &report.event_iterations[..];
-            let mut nodes = PairMap::with_capacity(report.op_starts.len());
-            for t in &graph.tasks {
-                collect_nodes(&t.name, &t.body, &mut nodes);
-            }
             let mut task_events: HashMap<Arc<str>, Vec<usize>> =
                 HashMap::with_capacity_and_hasher(report.finals.len(), Default::default());
             for (i, e) in events.iter().enumerate() {
@@ -1128,7 +1107,7 @@ pub(crate) mod model {
                 events,
                 iters,
                 runs: Vec::new(),
-                nodes,
+                ops,
                 objs: HashMap::default(),
                 cancels: HashMap::default(),
                 uncancels: HashMap::default(),
@@ -1162,7 +1141,7 @@ pub(crate) mod model {
                 let Event::Op { task, at, .. } = e else {
                     continue;
                 };
-                let Some(&node) = self.nodes.get(task, at) else {
+                let Some(node) = self.ops.get(task, at) else {
                     continue;
                 };
                 let Some(start) = self.start_of(task, i, at) else {
@@ -1187,7 +1166,7 @@ pub(crate) mod model {
                 if finished.get(&s.task, &s.at).is_some() {
                     continue;
                 }
-                let Some(&node) = self.nodes.get(&s.task, &s.at) else {
+                let Some(node) = self.ops.get(&s.task, &s.at) else {
                     continue;
                 };
                 let Some(start) = self.start_of(&s.task, self.events.len(), &s.at) else {
@@ -1314,8 +1293,8 @@ pub(crate) mod model {
         }
 
         /// The op of `(task, at)`.
-        pub(crate) fn node(&self, task: &str, at: &str) -> Option<&'a OpNode> {
-            self.nodes.get(task, at).copied()
+        pub(crate) fn node(&self, task: &str, at: &str) -> Option<&'a OpInfo> {
+            self.ops.get(task, at)
         }
 
         /// The `out` of an `op` event.
@@ -1384,7 +1363,7 @@ pub(crate) mod model {
         }
 
         /// The ops enclosing `at` in its task body, innermost last.
-        pub(crate) fn ancestors(&self, task: &str, at: &str) -> Vec<&'a OpNode> {
+        pub(crate) fn ancestors(&self, task: &str, at: &str) -> Vec<&'a OpInfo> {
             let segs: Vec<&str> = at.split('.').collect();
             let mut out = Vec::new();
             let mut prefix = String::new();
@@ -1629,8 +1608,8 @@ pub(crate) mod model {
             let last = *self.block_children(run, seg).last()?;
             let out = self.op_out(last)?;
             let final_op = match (&run.node.op, &self.events[last]) {
-                (Op::TaskGroup(body) | Op::Timeout { body, .. }, Event::Op { at, .. }) => {
-                    body.last().is_some_and(|n| n.at == *at)
+                (Op::TaskGroup(_) | Op::Timeout { .. }, Event::Op { at, .. }) => {
+                    run.node.body_end.as_ref() == Some(at)
                 }
                 _ => true,
             };
@@ -1642,7 +1621,7 @@ pub(crate) mod model {
         /// empty, or its last event left it.
         pub(crate) fn body_left(run: &OpRun<'_>, exit: Option<(usize, &Outcome)>) -> bool {
             let empty = match &run.node.op {
-                Op::TaskGroup(body) | Op::Timeout { body, .. } => body.is_empty(),
+                Op::TaskGroup(_) | Op::Timeout { .. } => run.node.body_end.is_none(),
                 _ => false,
             };
             run.end.is_some() || empty || exit.is_some()
