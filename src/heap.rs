@@ -58,7 +58,7 @@ impl TimerHeap {
     pub fn push(&mut self, entry: HeapEntry) {
         self.items.push(entry);
         let last = self.items.len() - 1;
-        sift_toward_root(&mut self.items, 0, last);
+        sift_toward_root(&mut self.items, 0, last, entry);
     }
 
     /// `heapq.heappop`.
@@ -99,8 +99,7 @@ impl TimerHeap {
             items[pos] = only;
             pos = 2 * pos + 1;
         }
-        items[pos] = item;
-        sift_toward_root(items, start, pos);
+        sift_toward_root(items, start, pos, item);
     }
 }
 
@@ -111,13 +110,10 @@ fn children(items: &[HeapEntry], pos: usize) -> Option<&[HeapEntry; 2]> {
     items.get(1..)?.as_chunks::<2>().0.get(pos)
 }
 
-/// heapq's `_siftdown`: move the item at `pos` toward `start` while strictly smaller than its
-/// parent.
+/// heapq's `_siftdown`: move `item`, which belongs at `pos` (whatever `pos` holds now is
+/// overwritten), toward `start` while strictly smaller than its parent.
 #[inline]
-fn sift_toward_root(items: &mut [HeapEntry], start: usize, mut pos: usize) {
-    let Some(&item) = items.get(pos) else {
-        return;
-    };
+fn sift_toward_root(items: &mut [HeapEntry], start: usize, mut pos: usize, item: HeapEntry) {
     while pos > start {
         let parent = (pos - 1) / 2;
         let above = items[parent];
