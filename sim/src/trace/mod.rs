@@ -7,6 +7,7 @@
 
 mod event;
 mod hash;
+mod key;
 mod names;
 mod op_kind;
 mod outcome;
@@ -72,7 +73,7 @@ impl Trace {
     /// text). The key may differ between builds of aiosim, so it is never written out.
     pub fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut hasher = std::hash::DefaultHasher::new();
+        let mut hasher = key::KeyHasher::new();
         self.events.hash(&mut hasher);
         hasher.finish()
     }
