@@ -21,11 +21,10 @@
 //! different lanes that touch the same state (two tasks setting one future) count as
 //! independent and keep their priorities, where the paper would re-sample them.
 
-use std::collections::BTreeMap;
-
 use aiosim::Lane;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxHashMap;
 
 use super::random::uniform;
 use super::{Point, Policy, count};
@@ -38,7 +37,7 @@ pub struct Pos {
     iteration: u64,
     /// Priority of each entry of the batch seen so far, keyed by its lane and its rank among
     /// that lane's eligible entries (rank > 0 only for equal-deadline timers).
-    priority: BTreeMap<(Lane, u32), u64>,
+    priority: FxHashMap<(Lane, u32), u64>,
 }
 
 impl Pos {
@@ -47,18 +46,20 @@ impl Pos {
         Pos {
             rng: super::rng(seed, 0),
             iteration: 0,
-            priority: BTreeMap::new(),
+            priority: FxHashMap::default(),
         }
     }
 
     /// The entry at `rank` in `lane` runs: it leaves, and the lane's later eligible entries
     /// move up one rank.
     fn ran(&mut self, lane: Lane, rank: u32) {
-        let later: Vec<(u32, u64)> = self
+        let mut later: Vec<(u32, u64)> = self
             .priority
-            .range((lane, rank)..=(lane, u32::MAX))
+            .iter()
+            .filter(|&(&(l, r), _)| l == lane && r >= rank)
             .map(|(&(_, r), &p)| (r, p))
             .collect();
+        later.sort_unstable();
         for &(r, _) in &later {
             self.priority.remove(&(lane, r));
         }
@@ -86,8 +87,8 @@ impl Policy for Pos {
             self.iteration = iteration;
             self.priority.clear();
         }
-        let mut best: Option<(u64, usize)> = None;
-        let mut keys = Vec::with_capacity(eligible.len());
+        // The highest priority, the entry that has it, and that entry's (lane, rank).
+        let mut best: Option<(u64, usize, (Lane, u32))> = None;
         for (i, candidate) in eligible.iter().enumerate() {
             let lane = candidate.lane;
             let rank = count(eligible[..i].iter().filter(|c| c.lane == lane).count());
@@ -96,13 +97,11 @@ impl Policy for Pos {
                 .priority
                 .entry((lane, rank))
                 .or_insert_with(|| rng.random());
-            if best.is_none_or(|(top, _)| p > top) {
-                best = Some((p, i));
+            if best.is_none_or(|(top, ..)| p > top) {
+                best = Some((p, i, (lane, rank)));
             }
-            keys.push((lane, rank));
         }
-        let (_, chosen) = best.expect("at least two eligible entries");
-        let (lane, rank) = keys[chosen];
+        let (_, chosen, (lane, rank)) = best.expect("at least two eligible entries");
         self.ran(lane, rank);
         count(chosen)
     }
