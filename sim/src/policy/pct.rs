@@ -26,11 +26,12 @@
 //! The paper's bound (a depth-`d` bug is found with probability at least `1/(n k^(d−1))`)
 //! assumes its model; for us it is a guide to choosing `depth` and `steps_hint`, not a promise.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aiosim::Lane;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxHashMap;
 
 use super::random::uniform;
 use super::{Point, Policy};
@@ -44,7 +45,7 @@ pub struct Pct {
     rng: ChaCha8Rng,
     /// Every lane seen so far and its priority (larger runs first; ties, which are
     /// improbable, go to the smaller lane).
-    priority: BTreeMap<Lane, u64>,
+    priority: FxHashMap<Lane, u64>,
     /// The picks (counted from 0) at which the running lane is lowered: `depth − 1` distinct
     /// values in `0..steps_hint` (fewer if `steps_hint` is smaller).
     change_points: BTreeSet<u64>,
@@ -65,7 +66,7 @@ impl Pct {
         }
         Pct {
             rng,
-            priority: BTreeMap::new(),
+            priority: FxHashMap::default(),
             change_points,
             picks: 0,
             next_low: FRESH - 1,
@@ -86,10 +87,10 @@ impl Policy for Pct {
             return uniform(&mut self.rng, point.options());
         };
         for candidate in eligible {
-            if !self.priority.contains_key(&candidate.lane) {
-                let fresh = self.rng.random_range(FRESH..=u64::MAX);
-                self.priority.insert(candidate.lane, fresh);
-            }
+            let rng = &mut self.rng;
+            self.priority
+                .entry(candidate.lane)
+                .or_insert_with(|| rng.random_range(FRESH..=u64::MAX));
         }
         let lanes = || eligible.iter().map(|c| c.lane);
         let mut top = self.top(lanes());
@@ -99,12 +100,12 @@ impl Policy for Pct {
             top = self.top(lanes());
         }
         self.picks += 1;
-        let of_top: Vec<u32> = (0..super::count(eligible.len()))
-            .filter(|&i| eligible[i as usize].lane == top)
-            .collect();
-        match of_top.len() {
-            1 => of_top[0],
-            n => of_top[uniform(&mut self.rng, super::count(n)) as usize],
-        }
+        // The entries of the top lane (several only for timers of one deadline): one of them.
+        let of_top = || (0..eligible.len()).filter(|&i| eligible[i].lane == top);
+        let k = match of_top().count() {
+            1 => 0,
+            n => uniform(&mut self.rng, super::count(n)) as usize,
+        };
+        super::count(of_top().nth(k).expect("k is below the top lane's count"))
     }
 }
