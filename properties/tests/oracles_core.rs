@@ -377,6 +377,22 @@ fn fire_cases() -> Vec<Case> {
             let i = find(r, &[r#""task":"a","ev":"end""#]);
             swap(r, i, i + 1);
         }),
+        case("TASK-18", &leftover, |r| {
+            // a's first op moves to just before its start.
+            let i = find(r, &[r#""task":"a","ev":"start""#]);
+            let j = find(r, &[r#""task":"a","ev":"op""#]);
+            let op = r.trace.events.remove(j);
+            let iteration = r.event_iterations.remove(j);
+            r.trace.events.insert(i, op);
+            r.event_iterations.insert(i, iteration);
+        }),
+        case("TASK-18", &leftover, |r| {
+            let i = find(r, &[r#""task":"a","ev":"start""#]);
+            let start = r.trace.events[i].clone();
+            let iteration = r.event_iterations[i];
+            r.trace.events.insert(i + 1, start);
+            r.event_iterations.insert(i + 1, iteration);
+        }),
         case("LOOP-1", &leftover, |r| {
             let i = find(r, &[r#""task":"a","ev":"start""#]);
             swap(r, i, i + 1);

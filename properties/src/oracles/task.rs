@@ -228,16 +228,13 @@ fn count_checks(j: &Judged<'_>) -> Vec<(CountRule, Finding)> {
     for idxs in m.steps.values() {
         let mut known: HashMap<Arc<str>, (i64, usize)> = HashMap::default();
         for &i in idxs {
-            let Event::Op {
-                task, at, out: res, ..
-            } = &events[i]
-            else {
+            let Event::Op { out: res, .. } = &events[i] else {
                 if matches!(events[i], Event::Item { .. }) {
                     known.clear();
                 }
                 continue;
             };
-            let Some(info) = m.op(task, at) else {
+            let Some(info) = m.op_of_event(events, i) else {
                 known.clear();
                 continue;
             };
@@ -753,11 +750,13 @@ fn doomed_before_start(j: &Judged<'_>, require_uncancel: bool) -> Vec<Finding> {
             continue;
         };
         let first = cancels[0];
-        let uncancel = j.events().iter().enumerate().find(|(i, ev)| {
-            *i > first.event
-                && *i < f
-                && matches!(ev, Event::Op { task, at, .. }
-                    if m.op(task, at).is_some_and(|info| matches!(&info.op, Op::Uncancel(t) if t.name == o.name)))
+        let events = j.events();
+        let uncancel = events.iter().enumerate().find(|&(i, ev)| {
+            i > first.event
+                && i < f
+                && matches!(ev, Event::Op { .. })
+                && m.op_of_event(events, i)
+                    .is_some_and(|info| matches!(&info.op, Op::Uncancel(t) if t.name == o.name))
         });
         if require_uncancel && uncancel.is_none() {
             continue;
@@ -1495,49 +1494,71 @@ fn task_18(j: &Judged<'_>) -> Vec<Finding> {
             ));
         }
     }
-    // Per task, in the order the tasks first appear: all its events, its starts, its ends.
-    type Seen = (Vec<usize>, Vec<usize>, Vec<usize>);
+    // Per task, in the order the tasks first appear: its first and last events, and its
+    // starts and ends (counted, with the first of each).
+    #[derive(Default)]
+    struct Seen {
+        first: usize,
+        last: usize,
+        starts: (usize, Option<usize>),
+        ends: (usize, Option<usize>),
+    }
     let mut seen: Vec<(&Arc<str>, Seen)> = Vec::new();
     let mut slot_of: HashMap<&str, usize> = HashMap::default();
     for (i, e) in events.iter().enumerate() {
         if let Some(t) = e.task() {
             let slot = *slot_of.entry(&**t).or_insert_with(|| {
-                seen.push((t, Seen::default()));
+                seen.push((
+                    t,
+                    Seen {
+                        first: i,
+                        ..Seen::default()
+                    },
+                ));
                 seen.len() - 1
             });
             let s = &mut seen[slot].1;
-            s.0.push(i);
-            match e {
-                Event::Start { .. } => s.1.push(i),
-                Event::End { .. } => s.2.push(i),
-                _ => {}
-            }
+            s.last = i;
+            let count = match e {
+                Event::Start { .. } => &mut s.starts,
+                Event::End { .. } => &mut s.ends,
+                _ => continue,
+            };
+            count.0 += 1;
+            count.1.get_or_insert(i);
         }
     }
-    for (t, (all, starts, ends)) in seen {
-        if starts.len() > 1 || ends.len() > 1 {
+    for (t, s) in seen {
+        if s.starts.0 > 1 || s.ends.0 > 1 {
+            // Rare: list every start, then every end, of this task.
+            let of_task = |start: bool| {
+                events.iter().enumerate().filter_map(move |(i, e)| match e {
+                    Event::Start { task, .. } if start && task == t => Some(i),
+                    Event::End { task, .. } if !start && task == t => Some(i),
+                    _ => None,
+                })
+            };
             out.push(finding(
-                starts.iter().chain(ends.iter()).copied(),
+                of_task(true).chain(of_task(false)),
                 format!(
                     "task {t} has {} start and {} end events; at most one each",
-                    starts.len(),
-                    ends.len()
+                    s.starts.0, s.ends.0
                 ),
             ));
         }
-        if let Some(&s) = starts.first()
-            && all[0] != s
+        if let Some(start) = s.starts.1
+            && s.first != start
         {
             out.push(finding(
-                [all[0], s],
+                [s.first, start],
                 format!("task {t} emitted an event before its start"),
             ));
         }
-        if let Some(&e) = ends.first()
-            && *all.last().expect("non-empty") != e
+        if let Some(end) = s.ends.1
+            && s.last != end
         {
             out.push(finding(
-                [e, *all.last().expect("non-empty")],
+                [end, s.last],
                 format!("task {t} emitted an event after its end"),
             ));
         }
