@@ -247,7 +247,7 @@ impl FutExtra {
         saved_cancel: None,
     };
 
-    /// Whether this is [`FutExtra::plain`].
+    /// Whether this is [`FutExtra::PLAIN`].
     pub(crate) fn is_plain(&self) -> bool {
         matches!(self.kind, FutKind::Plain)
             && self.cancel_msg.is_none()

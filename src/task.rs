@@ -136,13 +136,16 @@ impl Core {
     pub(crate) fn end_step(&mut self, t: TaskId, body: Body, finished: bool) -> Option<Body> {
         self.current = None;
         self.task_mut(t).throw = None;
-        let misuse = match self.step_outcome.take() {
-            Some(outcome) => {
-                debug_assert!(finished, "an outcome is left only by a finished poll");
+        let misuse = match finished {
+            true => {
+                let outcome = self
+                    .step_outcome
+                    .take()
+                    .expect("a finished poll leaves its outcome");
                 self.finish_task(t, outcome);
                 return Some(body);
             }
-            None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
+            false => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
                     self.task_mut(t).body = Some(body);
                     self.suspend_task(t, w);
