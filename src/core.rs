@@ -40,21 +40,17 @@ pub(crate) type Body = Pin<Box<dyn ErasedBody>>;
 /// A task body polled through its result-erasing view: the body's own future, with no
 /// wrapper future around it (one state machine per poll, not two).
 pub(crate) trait ErasedBody {
-    /// Polls the body and says whether it finished. A finished body's outcome is left in
-    /// [`Core::step_outcome`] (a result goes into the result store of the open loop first), so
-    /// that the poll itself returns one flag in a register.
-    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool;
+    /// Polls the body. A finished body leaves its outcome in [`Core::step_outcome`] (a result
+    /// goes into the result store of the open loop first) rather than returning it: a
+    /// returned outcome would travel through a stack copy read back wider than it was written.
+    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>);
 }
 
 impl<T: 'static, F: StdFuture<Output = Result<T, Exception>>> ErasedBody for F {
     #[inline]
-    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
-        match self.poll(cx) {
-            Poll::Ready(r) => {
-                with_core(|c| c.step_outcome = Some(r.map(|v| c.results.put(v))));
-                true
-            }
-            Poll::Pending => false,
+    fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) {
+        if let Poll::Ready(r) = self.poll(cx) {
+            with_core(|c| c.step_outcome = Some(r.map(|v| c.results.put(v))));
         }
     }
 }

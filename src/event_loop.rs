@@ -738,10 +738,9 @@ fn run_once() -> Result<bool, RunError> {
         }) {
             Action::Nothing => {}
             Action::Poll(t, mut body) => {
-                let done = body
-                    .as_mut()
+                body.as_mut()
                     .poll_erased(&mut Context::from_waker(Waker::noop()));
-                let finished = with_core(|c| c.end_step(t, body, done));
+                let finished = with_core(|c| c.end_step(t, body));
                 drop(finished);
             }
             Action::User(f) => f(),

@@ -182,8 +182,13 @@ impl Core {
     /// `add_done_callback` of a callback object: it goes to the callback arena, and the
     /// future's list gets the registration that names it.
     pub(crate) fn add_callback_object(&mut self, f: FutId, obj: CallbackObj) {
-        let cb = DoneCb::Object(self.callback_objs.store(obj));
-        self.add_done_callback(f, cb);
+        let id = self.callback_objs.store(obj);
+        // A ready entry carries the id in its 29-bit field (`crate::queued`).
+        assert!(
+            id <= crate::queued::MAX_SECOND_ID,
+            "aiosim: more than 2^29 done-callbacks pending in one loop"
+        );
+        self.add_done_callback(f, DoneCb::Object(id));
     }
 
     /// `add_done_callback` of a combinator's bookkeeping object.

@@ -45,6 +45,8 @@ impl Core {
         slot.fut = fut;
         slot.body = Some(body);
         slot.internal = internal;
+        // The name too: pushing it directly copies it through the stack around the growth
+        // check (measured 2–3% slower on W2 than a constant push and an assignment).
         self.task_names.push(TaskName::Numbered(0));
         self.task_names[t as usize] = name;
         self.push_ready(Entry::Step(t));
@@ -133,19 +135,15 @@ impl Core {
     /// The second half of a step, after the poll. Returns the body if it must be dropped
     /// (by the caller, outside the core borrow).
     #[inline(always)]
-    pub(crate) fn end_step(&mut self, t: TaskId, body: Body, finished: bool) -> Option<Body> {
+    pub(crate) fn end_step(&mut self, t: TaskId, body: Body) -> Option<Body> {
         self.current = None;
         self.task_mut(t).throw = None;
-        let misuse = match finished {
-            true => {
-                let outcome = self
-                    .step_outcome
-                    .take()
-                    .expect("a finished poll leaves its outcome");
+        let misuse = match self.step_outcome.take() {
+            Some(outcome) => {
                 self.finish_task(t, outcome);
                 return Some(body);
             }
-            false => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
+            None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
                     self.task_mut(t).body = Some(body);
                     self.suspend_task(t, w);

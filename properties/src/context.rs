@@ -927,7 +927,7 @@ pub struct OpTable {
 impl OpTable {
     /// The op at path `at` of `task`.
     pub fn get(&self, task: &str, at: &str) -> Option<&OpInfo> {
-        self.index.get(task, at).map(|&i| &self.list[i])
+        self.position(task, at).map(|i| &self.list[i])
     }
 
     /// The position in graph order of the op at path `at` of `task`.
