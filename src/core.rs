@@ -11,7 +11,6 @@
 //! runs with the borrow released, so it may call back into the runtime.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -356,7 +355,7 @@ pub(crate) struct Core {
     pub loop_id: u32,
     pub open: bool,
     pub now: u64,
-    pub ready: VecDeque<Queued>,
+    pub ready: crate::ready::ReadyQueue,
     pub heap: TimerHeap,
     pub timers: Vec<TimerSlot>,
     /// Slots of timers that ran and can no longer be reached, reused by the next timers.
@@ -413,7 +412,7 @@ impl Core {
             loop_id: 0,
             open: false,
             now: 0,
-            ready: VecDeque::new(),
+            ready: crate::ready::ReadyQueue::new(),
             heap: TimerHeap::new(),
             timers: Vec::new(),
             free_timers: Vec::new(),

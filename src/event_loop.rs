@@ -364,7 +364,7 @@ impl Core {
             ..
         } = self;
         ready
-            .drain(..)
+            .drain()
             .filter_map(|queued| match queued.entry() {
                 Entry::Done(_, DoneCb::Object(id)) => Some(callback_objs.take(id)),
                 _ => None,
@@ -435,6 +435,7 @@ impl Core {
             return Err(RunError::BudgetExhausted(self.stall()));
         }
         self.purge_cancelled_timers();
+        self.ready.compact();
         if self.clock.is_some() {
             self.wait_real_time()?;
         } else if !self.stopping {

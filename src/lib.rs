@@ -44,6 +44,7 @@ pub mod heap;
 pub mod mutation;
 pub mod observe;
 mod queued;
+mod ready;
 pub mod real_time;
 mod results;
 pub mod runner;

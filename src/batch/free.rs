@@ -32,13 +32,11 @@ impl FreeCheck {
         }
     }
 
-    /// Whether the batch of `entries` (in queue order, given as consecutive slices) is free.
-    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: [&[Queued]; 2]) -> bool {
+    /// Whether the batch of `entries` (in queue order) is free.
+    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: &[Queued]) -> bool {
         self.start();
-        for part in entries {
-            for queued in part {
-                self.admit(timers, &queued.entry());
-            }
+        for queued in entries {
+            self.admit(timers, &queued.entry());
         }
         !self.ordered
     }
@@ -99,7 +97,7 @@ mod tests {
         let mut free = false;
         for batch in batches {
             let queued: Vec<Queued> = batch.iter().map(|&e| Queued::pack(e)).collect();
-            free = check.is_free(timers, [&queued, &[]]);
+            free = check.is_free(timers, &queued);
         }
         free
     }

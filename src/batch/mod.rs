@@ -98,16 +98,15 @@ impl Core {
             ..
         } = self;
         b.left = len;
-        let (front, back) = ready.as_slices();
         b.free = counts_only
             && *level >= Level::Interleave
             && len <= untaken::MAX_LEN
-            && b.free_check.is_free(timers, [front, back]);
+            && b.free_check.is_free(timers, ready.as_slice());
         if b.free {
             b.untaken.fill(ready);
         } else {
             b.entries.clear();
-            b.entries.extend(ready.drain(..).map(|q| Some(q.entry())));
+            b.entries.extend(ready.drain().map(|q| Some(q.entry())));
             self.begin_tracked(!counts_only);
         }
     }

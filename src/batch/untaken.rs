@@ -8,10 +8,9 @@
 //! turns into a few vector loads and stores: a pick at a random place then costs no call to a
 //! general copy routine and no branch on its length (which a processor would mispredict).
 
-use std::collections::VecDeque;
-
 use crate::core::Entry;
 use crate::queued::Queued;
+use crate::ready::ReadyQueue;
 
 /// Indices moved per step of a removal (64 bytes: a tail of up to this many indices, the
 /// common case, moves in one step).
@@ -48,16 +47,12 @@ impl Untaken {
     }
 
     /// Makes every entry of `ready` (at most [`MAX_LEN`]) untaken, leaving `ready` empty.
-    pub(super) fn fill(&mut self, ready: &mut VecDeque<Queued>) {
+    pub(super) fn fill(&mut self, ready: &mut ReadyQueue) {
         let len = ready.len();
         assert!(len <= MAX_LEN, "{len} entries do not fit the untaken list");
-        // The previous batch's buffer becomes the ready queue (emptied: a batch left unfinished
-        // by a panic must not come back); both conversions keep their buffers, and the second
-        // moves nothing when the queue starts at its buffer's front, as it does when it was
-        // filled from empty.
-        self.slots.clear();
-        let empty = VecDeque::from(std::mem::take(&mut self.slots));
-        self.slots = Vec::from(std::mem::replace(ready, empty));
+        // The previous batch's buffer becomes the ready queue's (emptied: a batch left
+        // unfinished by a panic must not come back).
+        self.slots = ready.take_all(std::mem::take(&mut self.slots));
         let indices = (0..len).map(|i| i as u16);
         self.place.clear();
         self.place.extend(indices.clone());
@@ -104,9 +99,8 @@ mod tests {
 
     /// An untaken set of `len` entries, entry `i` being the first step of task `i`.
     fn filled(len: usize) -> Untaken {
-        let mut ready: VecDeque<Queued> = (0..len as u32)
-            .map(|t| Queued::pack(Entry::Step(t)))
-            .collect();
+        let mut ready = ReadyQueue::new();
+        (0..len as u32).for_each(|t| ready.push_back(Queued::pack(Entry::Step(t))));
         let mut set = Untaken::new();
         set.fill(&mut ready);
         assert!(ready.is_empty());
@@ -168,7 +162,8 @@ mod tests {
         for _ in 0..3 {
             set.take(0);
         }
-        let mut ready: VecDeque<Queued> = (0..2).map(|t| Queued::pack(Entry::Step(t))).collect();
+        let mut ready = ReadyQueue::new();
+        (0..2).for_each(|t| ready.push_back(Queued::pack(Entry::Step(t))));
         set.fill(&mut ready);
         assert!(ready.is_empty() && ready.capacity() >= 3);
         assert_eq!(task(set.take(1)), 1);
