@@ -24,6 +24,7 @@ use crate::future::{Future, FutureRef};
 use crate::handle::{Handle, TimerHandle};
 use crate::heap::HeapEntry;
 use crate::observe::{HandleKind, Observer};
+use crate::queued::{Kind, Queued};
 use crate::real_time::{LoopHandle, RealClock, Waited};
 use crate::schedule::{Level, Scheduler, SetSite};
 use crate::task::Task;
@@ -600,46 +601,47 @@ impl Core {
 
     /// Runs an entry's bookkeeping and says what to run with the borrow released.
     #[inline]
-    fn dispatch(&mut self, entry: Entry) -> Action {
+    fn dispatch(&mut self, queued: Queued) -> Action {
         if self.observer.is_some() {
-            let kind = self.handle_kind(&entry);
+            let kind = self.handle_kind(&queued.entry());
             if let Some(obs) = self.observer.as_mut() {
                 obs.handle_run(kind);
             }
         }
-        match entry {
-            Entry::Step(t) => self.step_action(t, None),
-            Entry::StepThrow(t) => {
-                let exc = self.task_mut(t).throw.take();
-                self.step_action(t, exc)
+        let (first, second) = (queued.first(), queued.second());
+        match queued.kind() {
+            Kind::Step => self.step_action(first, None),
+            Kind::StepThrow => {
+                let exc = self.task_mut(first).throw.take();
+                self.step_action(first, exc)
             }
-            Entry::Done(f, DoneCb::Wakeup(t)) => {
-                let exc = self.wakeup_exception(f);
-                self.step_action(t, exc)
+            Kind::Wakeup => {
+                let exc = self.wakeup_exception(first);
+                self.step_action(second, exc)
             }
-            Entry::Done(_, DoneCb::Stop) => {
+            Kind::Stop => {
                 self.stopping = true;
                 Action::Nothing
             }
-            Entry::Done(f, DoneCb::Object(id)) => match self.callback_objs.take(id) {
+            Kind::Object => match self.callback_objs.take(second) {
                 CallbackObj::Internal(cb) => {
-                    cb.run(self, f);
+                    cb.run(self, first);
                     Action::Nothing
                 }
                 CallbackObj::User(cb) => Action::UserDone(
                     cb,
                     FutureRef {
-                        id: f,
+                        id: first,
                         loop_id: self.loop_id,
                     },
                 ),
             },
-            Entry::Timer(id) => match self.timers[id as usize].cb.take() {
-                Some(cb) if !self.timers[id as usize].cancelled => self.handle_action(cb),
+            Kind::Timer => match self.timers[first as usize].cb.take() {
+                Some(cb) if !self.timers[first as usize].cancelled => self.handle_action(cb),
                 _ => Action::Nothing,
             },
-            Entry::Soon(id) => match self.soons[id as usize].cb.take() {
-                Some(cb) if !self.soons[id as usize].cancelled => self.handle_action(cb),
+            Kind::Soon => match self.soons[first as usize].cb.take() {
+                Some(cb) if !self.soons[first as usize].cancelled => self.handle_action(cb),
                 _ => Action::Nothing,
             },
         }
@@ -730,12 +732,12 @@ fn run_once() -> Result<bool, RunError> {
             if c.injecting {
                 c.maybe_inject();
             }
-            let entry = if c.batch.is_active() {
+            let queued = if c.batch.is_active() {
                 c.next_batch_entry()
             } else {
-                c.ready.pop_front().expect("the batch is queued").entry()
+                c.ready.pop_front().expect("the batch is queued")
             };
-            c.dispatch(entry)
+            c.dispatch(queued)
         }) {
             Action::Nothing => {}
             Action::Poll(t, mut body) => {

@@ -47,18 +47,66 @@ impl Queued {
     /// The entry this word holds.
     #[inline(always)]
     pub(crate) fn entry(self) -> Entry {
-        let first = self.0 as u32;
-        let second = (self.0 >> 32) as u32 & MAX_SECOND_ID;
-        match self.0 >> 61 {
-            STEP => Entry::Step(first),
-            STEP_THROW => Entry::StepThrow(first),
-            WAKEUP => Entry::Done(first, DoneCb::Wakeup(second)),
-            STOP => Entry::Done(first, DoneCb::Stop),
-            OBJECT => Entry::Done(first, DoneCb::Object(second)),
-            TIMER => Entry::Timer(first),
-            _ => Entry::Soon(first),
+        let (first, second) = (self.first(), self.second());
+        match self.kind() {
+            Kind::Step => Entry::Step(first),
+            Kind::StepThrow => Entry::StepThrow(first),
+            Kind::Wakeup => Entry::Done(first, DoneCb::Wakeup(second)),
+            Kind::Stop => Entry::Done(first, DoneCb::Stop),
+            Kind::Object => Entry::Done(first, DoneCb::Object(second)),
+            Kind::Timer => Entry::Timer(first),
+            Kind::Soon => Entry::Soon(first),
         }
     }
+
+    /// The kind of entry this word holds. The loop branches on it directly, with the ids
+    /// read by [`Queued::first`] and [`Queued::second`]: going through [`Queued::entry`]
+    /// first would branch twice per entry (once to build the enum, once to match it).
+    #[inline(always)]
+    pub(crate) fn kind(self) -> Kind {
+        match self.0 >> 61 {
+            STEP => Kind::Step,
+            STEP_THROW => Kind::StepThrow,
+            WAKEUP => Kind::Wakeup,
+            STOP => Kind::Stop,
+            OBJECT => Kind::Object,
+            TIMER => Kind::Timer,
+            _ => Kind::Soon,
+        }
+    }
+
+    /// The first id: the task of a step, the future of a done-callback, the timer or the
+    /// `call_soon` handle.
+    #[inline(always)]
+    pub(crate) fn first(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// The second id: the task a wakeup resumes or the object a registration names (0 for
+    /// the other kinds).
+    #[inline(always)]
+    pub(crate) fn second(self) -> u32 {
+        (self.0 >> 32) as u32 & MAX_SECOND_ID
+    }
+}
+
+/// The kinds of [`Entry`], as [`Queued::kind`] reads them (`Done` split by its callback).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// [`Entry::Step`].
+    Step,
+    /// [`Entry::StepThrow`].
+    StepThrow,
+    /// [`Entry::Done`] with [`DoneCb::Wakeup`].
+    Wakeup,
+    /// [`Entry::Done`] with [`DoneCb::Stop`].
+    Stop,
+    /// [`Entry::Done`] with [`DoneCb::Object`].
+    Object,
+    /// [`Entry::Timer`].
+    Timer,
+    /// [`Entry::Soon`].
+    Soon,
 }
 
 #[cfg(test)]

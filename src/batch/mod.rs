@@ -28,6 +28,7 @@ mod tracked;
 mod untaken;
 
 use crate::core::{Core, DoneCb, Entry, TimerSlot};
+use crate::queued::Queued;
 use crate::schedule::{Lane, Level};
 
 /// The batch in progress. Buffers are kept across iterations and loops.
@@ -112,11 +113,11 @@ impl Core {
     }
 
     /// Takes the next entry of the batch: the scheduler's pick when there is a choice.
-    pub(crate) fn next_batch_entry(&mut self) -> Entry {
+    pub(crate) fn next_batch_entry(&mut self) -> Queued {
         let count = self.batch.left;
         self.batch.left -= 1;
         if !self.batch.free {
-            return self.next_tracked();
+            return Queued::pack(self.next_tracked());
         }
         let choice = if count > 1 {
             let (iteration, now) = (self.iteration, self.now);

@@ -8,7 +8,6 @@
 //! turns into a few vector loads and stores: a pick at a random place then costs no call to a
 //! general copy routine and no branch on its length (which a processor would mispredict).
 
-use crate::core::Entry;
 use crate::queued::Queued;
 use crate::ready::ReadyQueue;
 
@@ -67,7 +66,7 @@ impl Untaken {
     /// Takes the untaken entry of rank `k` (0 is the first in queue order); `k` must be below
     /// the number of untaken entries.
     #[inline]
-    pub(super) fn take(&mut self, k: usize) -> Entry {
+    pub(super) fn take(&mut self, k: usize) -> Queued {
         debug_assert!(k < self.len, "rank {k} of {} untaken entries", self.len);
         let index = self.list[k] as usize;
         let mut at = k;
@@ -83,7 +82,7 @@ impl Untaken {
         let moved = self.held[self.len];
         self.place[moved as usize] = slot;
         self.held[slot as usize] = moved;
-        self.slots.swap_remove(slot as usize).entry()
+        self.slots.swap_remove(slot as usize)
     }
 
     /// Drops the untaken entries.
@@ -96,6 +95,7 @@ impl Untaken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::Entry;
 
     /// An untaken set of `len` entries, entry `i` being the first step of task `i`.
     fn filled(len: usize) -> Untaken {
@@ -108,8 +108,8 @@ mod tests {
     }
 
     /// The task of a step entry.
-    fn task(e: Entry) -> usize {
-        match e {
+    fn task(q: Queued) -> usize {
+        match q.entry() {
             Entry::Step(t) => t as usize,
             _ => unreachable!("only steps here"),
         }
