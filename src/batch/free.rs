@@ -2,8 +2,8 @@
 //! deadline (see the parent module). Found entry by entry as the batch leaves the ready
 //! queue, at a constant cost per entry.
 
-use crate::core::{DoneCb, Entry, TimerSlot};
-use crate::queued::Queued;
+use crate::core::TimerSlot;
+use crate::queued::{Kind, Queued};
 
 /// Finds out, entry by entry, whether a batch is free.
 pub(super) struct FreeCheck {
@@ -36,7 +36,7 @@ impl FreeCheck {
     pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: &[Queued]) -> bool {
         self.start();
         for queued in entries {
-            self.admit(timers, &queued.entry());
+            self.admit(timers, *queued);
         }
         !self.ordered
     }
@@ -55,22 +55,22 @@ impl FreeCheck {
 
     /// Meets the batch's next entry (its lane is the one `lane_of` gives).
     #[inline]
-    fn admit(&mut self, timers: &[TimerSlot], entry: &Entry) {
-        match entry {
-            Entry::Step(_) | Entry::StepThrow(_) | Entry::Done(_, DoneCb::Wakeup(_)) => {}
-            Entry::Done(f, _) => {
-                let f = *f as usize;
+    fn admit(&mut self, timers: &[TimerSlot], queued: Queued) {
+        match queued.kind() {
+            Kind::Step | Kind::StepThrow | Kind::Wakeup => {}
+            Kind::Stop | Kind::Object => {
+                let f = queued.first() as usize;
                 if f >= self.marks.len() {
                     self.marks.resize(f + 1, 0);
                 }
                 self.ordered |= self.marks[f] == self.batch;
                 self.marks[f] = self.batch;
             }
-            Entry::Timer(id) => {
-                let when = timers[*id as usize].when;
+            Kind::Timer => {
+                let when = timers[queued.first() as usize].when;
                 self.ordered |= *self.deadline.get_or_insert(when) != when;
             }
-            Entry::Soon(_) => {
+            Kind::Soon => {
                 self.ordered |= self.soon;
                 self.soon = true;
             }
@@ -81,6 +81,7 @@ impl FreeCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::{DoneCb, Entry};
 
     fn timer(when: u64) -> TimerSlot {
         TimerSlot {
