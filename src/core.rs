@@ -10,6 +10,7 @@
 //! runs with the core borrowed (`&mut Core`); user code (task bodies, user callbacks) always
 //! runs with the borrow released, so it may call back into the runtime.
 
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
@@ -37,20 +38,52 @@ pub(crate) type SoonId = u32;
 pub(crate) type Body = Pin<Box<dyn ErasedBody>>;
 
 /// A task body polled through its result-erasing view: the body's own future, with no
-/// wrapper future around it (one state machine per poll, not two).
+/// wrapper future around it (one state machine per poll, not two). The box holds an `Option`
+/// of the future so that, once the task is done, the box can be emptied and reused for
+/// another body of the same type ([`crate::body_pool`]).
 pub(crate) trait ErasedBody {
     /// Polls the body. A finished body leaves its outcome in [`Core::step_outcome`] (a result
     /// goes into the result store of the open loop first) rather than returning it: a
     /// returned outcome would travel through a stack copy read back wider than it was written.
     fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>);
+    /// Drops the future in place, leaving an empty box (a shell).
+    fn empty(self: Pin<&mut Self>);
+    /// Whether this is an empty shell.
+    fn is_empty(&self) -> bool;
+    /// Moves the future out of `fresh` into this shell when `fresh` is an `Option` of this
+    /// shell's future type; leaves `fresh` alone otherwise.
+    fn refill(self: Pin<&mut Self>, fresh: &mut dyn Any);
+    /// The type of the future this box holds or held.
+    fn future_type(&self) -> TypeId;
 }
 
-impl<T: 'static, F: StdFuture<Output = Result<T, Exception>>> ErasedBody for F {
+impl<T: 'static, F: StdFuture<Output = Result<T, Exception>> + 'static> ErasedBody for Option<F> {
     #[inline]
     fn poll_erased(self: Pin<&mut Self>, cx: &mut Context<'_>) {
-        if let Poll::Ready(r) = self.poll(cx) {
+        let future = self
+            .as_pin_mut()
+            .expect("a task body is polled only while it holds its future");
+        if let Poll::Ready(r) = future.poll(cx) {
             with_core(|c| c.step_outcome = Some(r.map(|v| c.results.put(v))));
         }
+    }
+
+    fn empty(mut self: Pin<&mut Self>) {
+        self.set(None);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.is_none()
+    }
+
+    fn refill(mut self: Pin<&mut Self>, fresh: &mut dyn Any) {
+        if let Some(fresh) = fresh.downcast_mut::<Option<F>>() {
+            self.set(fresh.take());
+        }
+    }
+
+    fn future_type(&self) -> TypeId {
+        TypeId::of::<F>()
     }
 }
 
@@ -404,6 +437,8 @@ pub(crate) struct Core {
     pub batch: crate::batch::Batch,
     /// Reused list of pending tasks offered to an injecting scheduler.
     pub inject_buf: Vec<u32>,
+    /// Emptied task bodies for reuse; kept across loops.
+    pub bodies: crate::body_pool::BodyPool,
 }
 
 impl Core {
@@ -444,6 +479,7 @@ impl Core {
             clock: None,
             batch: crate::batch::Batch::new(),
             inject_buf: Vec::new(),
+            bodies: crate::body_pool::BodyPool::new(),
         }
     }
 

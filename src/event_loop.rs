@@ -743,8 +743,11 @@ fn run_once() -> Result<bool, RunError> {
             Action::Poll(t, mut body) => {
                 body.as_mut()
                     .poll_erased(&mut Context::from_waker(Waker::noop()));
-                let finished = with_core(|c| c.end_step(t, body));
-                drop(finished);
+                if let Some(mut finished) = with_core(|c| c.end_step(t, body)) {
+                    // The future's destructors run with the core released.
+                    finished.as_mut().empty();
+                    with_core(|c| c.bodies.give(finished));
+                }
             }
             Action::User(f) => f(),
             Action::UserDone(cb, fut) => cb(fut),

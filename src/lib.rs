@@ -33,6 +33,7 @@
 pub mod as_completed;
 mod await_point;
 mod batch;
+mod body_pool;
 mod callbacks;
 mod core;
 pub mod event_loop;

@@ -369,15 +369,6 @@ impl<T: Clone + 'static> std::future::IntoFuture for Task<T> {
     }
 }
 
-/// Erases a body's result type.
-pub(crate) fn erase<T, F>(body: F) -> Body
-where
-    T: 'static,
-    F: StdFuture<Output = Result<T, Exception>> + 'static,
-{
-    Box::pin(body)
-}
-
 /// `asyncio.create_task(body)` on the loop of this thread: the first step is queued with
 /// `call_soon`, so the body starts in the next iteration at the earliest (TASK-1).
 pub fn create_task<T, F>(body: F) -> Task<T>
@@ -402,8 +393,8 @@ where
     T: Clone + 'static,
     F: StdFuture<Output = Result<T, Exception>> + 'static,
 {
-    let body = erase(body);
     with_core(|c| {
+        let body = c.bodies.body(body);
         let id = c.new_task(body, name, false);
         Task {
             raw: TaskRef {
@@ -424,10 +415,12 @@ pub(crate) fn spawn_internal<F>(body: F) -> TaskRef
 where
     F: StdFuture<Output = Result<(), Exception>> + 'static,
 {
-    let body = erase(body);
-    with_core(|c| TaskRef {
-        id: c.new_task(body, None, true),
-        loop_id: c.loop_id,
+    with_core(|c| {
+        let body = c.bodies.body(body);
+        TaskRef {
+            id: c.new_task(body, None, true),
+            loop_id: c.loop_id,
+        }
     })
 }
 
