@@ -9,6 +9,7 @@
 
 /// One heap entry: a deadline and the id of the timer it belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(align(16))]
 pub struct HeapEntry {
     /// Deadline in ticks.
     pub when: u64,
@@ -90,9 +91,10 @@ impl TimerHeap {
         // While both children exist, take the right one unless the left is strictly
         // smaller. The choice is computed, not branched on: it is a coin flip for the
         // predictor, level after level.
-        while let Some(&pair) = children(items, pos) {
+        while let Some(pair) = children(items, pos) {
             let right = usize::from(pair[0].when >= pair[1].when);
-            items[pos] = pair[right];
+            let child = pair[right];
+            items[pos] = child;
             pos = 2 * pos + 1 + right;
         }
         if let Some(&only) = items.get(2 * pos + 1) {
