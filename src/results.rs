@@ -16,12 +16,9 @@ pub(crate) struct Stored {
     row: u32,
 }
 
-/// A column of results of one type. A row is `None` once its value has been discarded.
-trait Column {
-    /// The column as `Any`, to get back its concrete `Vec<Option<T>>`.
-    fn as_any(&self) -> &dyn Any;
-    /// The same, mutably.
-    fn as_any_mut(&mut self) -> &mut dyn Any;
+/// A column of results of one type. A row is `None` once its value has been discarded. Seen
+/// as `Any` (a supertrait upcast, no call), it gives back its concrete `Vec<Option<T>>`.
+trait Column: Any {
     /// Drops every value, keeping the capacity.
     fn clear(&mut self);
     /// Drops the value of one row now.
@@ -29,14 +26,6 @@ trait Column {
 }
 
 impl<T: 'static> Column for Vec<Option<T>> {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn clear(&mut self) {
         Vec::clear(self);
     }
@@ -82,8 +71,8 @@ impl Results {
     /// The value stored at `at`, if it has type `T` and was not discarded.
     pub(crate) fn get<T: 'static>(&self, at: Stored) -> Option<&T> {
         let (_, column) = self.columns.get(at.column as usize)?;
+        let column: &dyn Any = &**column;
         column
-            .as_any()
             .downcast_ref::<Vec<Option<T>>>()?
             .get(at.row as usize)?
             .as_ref()
@@ -102,9 +91,8 @@ impl Results {
     }
 
     fn rows_mut<T: 'static>(&mut self, column: usize) -> &mut Vec<Option<T>> {
-        self.columns[column]
-            .1
-            .as_any_mut()
+        let column: &mut dyn Any = &mut *self.columns[column].1;
+        column
             .downcast_mut::<Vec<Option<T>>>()
             .expect("a column holds one type")
     }
