@@ -372,3 +372,66 @@ fn task_2_run_until_complete_reports_a_cancelled_task_as_cancelled_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A guard that logs when it is dropped.
+struct DropLog(Events, &'static str);
+
+impl Drop for DropLog {
+    fn drop(&mut self) {
+        self.0.push(self.1);
+    }
+}
+
+/// A body that finishes at its first step and keeps its guard until the body itself is
+/// dropped (an `async` block would drop it on returning).
+struct Finishing {
+    value: u32,
+    _guard: DropLog,
+}
+
+impl std::future::Future for Finishing {
+    type Output = Result<u32, Exception>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::task::Poll::Ready(Ok(self.value))
+    }
+}
+
+/// A finished task's body is dropped as its step ends, before its done-callbacks run (they
+/// are queued for the next iteration), also when later tasks reuse the body's storage; each
+/// of those starts from its own state.
+#[test]
+fn task_2_a_finished_body_is_dropped_when_its_task_finishes() {
+    let ev = Events::default();
+    let l = EventLoop::new();
+    let mut results = Vec::new();
+    for (value, label) in [
+        (1, "first dropped"),
+        (2, "second dropped"),
+        (3, "third dropped"),
+    ] {
+        let t = create_task(Finishing {
+            value,
+            _guard: DropLog(ev.clone(), label),
+        });
+        let e = ev.clone();
+        t.as_future()
+            .add_done_callback(&aiosim::DoneCallback::new(move |_| e.push("callback")));
+        results.push(l.run_until_done(t).unwrap());
+    }
+    assert_eq!(results, vec![1, 2, 3]);
+    assert_eq!(
+        ev.get(),
+        vec![
+            "first dropped",
+            "callback",
+            "second dropped",
+            "callback",
+            "third dropped",
+            "callback"
+        ]
+    );
+}
