@@ -1,9 +1,9 @@
 //! The untaken entries of a free batch, with "take the `k`-th untaken entry in queue order".
 //!
 //! The batch's entries are moved as a whole out of the ready queue (its buffer is swapped with
-//! an empty one) and stay in their slots until taken; a taken entry's slot is filled by the
-//! last one, so nothing else moves. Which entry is the `k`-th is read from a list of the
-//! untaken batch indices in queue order; taking one moves the rest of the list down by one.
+//! an empty one) and stay where they are, in queue order, until the next batch. Which entry is
+//! the `k`-th untaken one is read from a list of the untaken batch indices in queue order;
+//! taking one moves the rest of the list down by one.
 //! The list is padded, so that the move can go in steps of a fixed size, which the compiler
 //! turns into a few vector loads and stores: a pick at a random place then costs no call to a
 //! general copy routine and no branch on its length (which a processor would mispredict).
@@ -20,12 +20,8 @@ pub(super) const MAX_LEN: usize = 1 << 16;
 
 /// The untaken entries of a free batch.
 pub(super) struct Untaken {
-    /// The untaken entries, in no particular order.
+    /// The batch's entries in queue order, taken ones included.
     slots: Vec<Queued>,
-    /// `place[i]`: the slot of the batch's entry `i`, while it is untaken.
-    place: Vec<u16>,
-    /// `held[s]`: the batch index of the entry in slot `s`.
-    held: Vec<u16>,
     /// The untaken batch indices in queue order, then [`STEP`] slots of padding (their values
     /// do not matter).
     list: Vec<u16>,
@@ -38,8 +34,6 @@ impl Untaken {
     pub(super) const fn new() -> Untaken {
         Untaken {
             slots: Vec::new(),
-            place: Vec::new(),
-            held: Vec::new(),
             list: Vec::new(),
             len: 0,
         }
@@ -52,13 +46,8 @@ impl Untaken {
         // The previous batch's buffer becomes the ready queue's (emptied: a batch left
         // unfinished by a panic must not come back).
         self.slots = ready.take_all(std::mem::take(&mut self.slots));
-        let indices = (0..len).map(|i| i as u16);
-        self.place.clear();
-        self.place.extend(indices.clone());
-        self.held.clear();
-        self.held.extend(indices.clone());
         self.list.clear();
-        self.list.extend(indices);
+        self.list.extend((0..len).map(|i| i as u16));
         self.list.resize(len + STEP, 0);
         self.len = len;
     }
@@ -78,11 +67,7 @@ impl Untaken {
             at += STEP;
         }
         self.len -= 1;
-        let slot = self.place[index];
-        let moved = self.held[self.len];
-        self.place[moved as usize] = slot;
-        self.held[slot as usize] = moved;
-        self.slots.swap_remove(slot as usize)
+        self.slots[index]
     }
 
     /// Drops the untaken entries.
@@ -124,7 +109,6 @@ mod tests {
             assert_eq!(task(set.take(k)), list.remove(k), "len {len}, rank {k}");
         }
         assert_eq!(set.len, 0);
-        assert!(set.slots.is_empty());
     }
 
     #[test]
