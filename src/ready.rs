@@ -3,8 +3,8 @@
 //! An iteration runs the entries queued before it started, from the front, while the entries
 //! it queues go to the back (LOOP-2). A plain vector and a read position serve that pattern
 //! with less work per entry than a ring buffer: a push is a vector push and a pop a read,
-//! with no wrap-around arithmetic. The entries already run are dropped from the front once
-//! per iteration ([`ReadyQueue::compact`]), which moves each waiting entry at most once.
+//! with no wrap-around arithmetic. At the start of each iteration the entries already run are
+//! dropped from the front once they are at least half the buffer ([`ReadyQueue::compact`]).
 
 use crate::queued::Queued;
 
@@ -72,7 +72,7 @@ impl ReadyQueue {
     }
 
     /// Takes every waiting entry, front first, leaving `spare` (emptied) as the queue's
-    /// buffer: no entry is copied and no buffer allocated.
+    /// buffer: no buffer is allocated, and entries move only past ones already run.
     pub(crate) fn take_all(&mut self, mut spare: Vec<Queued>) -> Vec<Queued> {
         spare.clear();
         let mut taken = std::mem::replace(&mut self.items, spare);

@@ -132,8 +132,9 @@ impl Core {
         slot.body.take()
     }
 
-    /// The second half of a step, after the poll. Returns the body if it must be dropped
-    /// (by the caller, outside the core borrow).
+    /// The second half of a step, after the poll. Returns the body of a task that finished,
+    /// for the caller to empty outside the core borrow (its future's destructors may call
+    /// back into the loop) and give back to the body pool.
     #[inline(always)]
     pub(crate) fn end_step(&mut self, t: TaskId, body: Body) -> Option<Body> {
         self.current = None;

@@ -21,7 +21,7 @@ pub(super) const MAX_LEN: usize = 1 << 16;
 /// The untaken entries of a free batch.
 pub(super) struct Untaken {
     /// The batch's entries in queue order, taken ones included.
-    slots: Vec<Queued>,
+    entries: Vec<Queued>,
     /// The untaken batch indices in queue order, then [`STEP`] slots of padding (their values
     /// do not matter).
     list: Vec<u16>,
@@ -33,7 +33,7 @@ impl Untaken {
     /// No entries (usable in constant initialisers).
     pub(super) const fn new() -> Untaken {
         Untaken {
-            slots: Vec::new(),
+            entries: Vec::new(),
             list: Vec::new(),
             len: 0,
         }
@@ -45,7 +45,7 @@ impl Untaken {
         assert!(len <= MAX_LEN, "{len} entries do not fit the untaken list");
         // The previous batch's buffer becomes the ready queue's (emptied: a batch left
         // unfinished by a panic must not come back).
-        self.slots = ready.take_all(std::mem::take(&mut self.slots));
+        self.entries = ready.take_all(std::mem::take(&mut self.entries));
         self.list.clear();
         self.list.extend((0..len).map(|i| i as u16));
         self.list.resize(len + STEP, 0);
@@ -67,12 +67,12 @@ impl Untaken {
             at += STEP;
         }
         self.len -= 1;
-        self.slots[index]
+        self.entries[index]
     }
 
     /// Drops the untaken entries.
     pub(super) fn clear(&mut self) {
-        self.slots.clear();
+        self.entries.clear();
         self.len = 0;
     }
 }
