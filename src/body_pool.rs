@@ -45,27 +45,27 @@ impl BodyPool {
         }
     }
 
-    /// A body holding `future`: a shell from the pool when there is one of its type, a new
-    /// box otherwise.
-    pub(crate) fn body<T, F>(&mut self, future: F) -> Body
+    /// A body holding the future taken out of `fresh` (which must hold one): a shell from the
+    /// pool when there is one of its type, a new box otherwise.
+    pub(crate) fn body<T, F>(&mut self, fresh: &mut Option<F>) -> Body
     where
         T: 'static,
         F: StdFuture<Output = Result<T, Exception>> + 'static,
     {
+        debug_assert!(fresh.is_some(), "a body is made from a future");
         let ty = TypeId::of::<F>();
         let shell = self
             .shelves
             .iter_mut()
             .find(|s| s.ty == ty)
             .and_then(|s| s.shells.pop());
-        let mut fresh = Some(future);
         if let Some(mut shell) = shell {
-            shell.as_mut().refill(&mut fresh);
+            shell.as_mut().refill(fresh);
             if fresh.is_none() {
                 return shell;
             }
         }
-        Box::pin(fresh)
+        Box::pin(fresh.take())
     }
 
     /// Keeps `body`, whose future was dropped ([`crate::core::ErasedBody::empty`]), for a
@@ -119,15 +119,15 @@ mod tests {
     #[test]
     fn a_body_of_the_same_type_reuses_the_shell() {
         let mut pool = BodyPool::new();
-        let mut body = pool.body(number(1));
+        let mut body = pool.body(&mut Some(number(1)));
         let first = address(&body);
         body.as_mut().empty();
         pool.give(body);
         assert_eq!(pool.len(), 1);
-        let other = pool.body(unit());
+        let other = pool.body(&mut Some(unit()));
         assert_ne!(address(&other), first);
         assert_eq!(pool.len(), 1);
-        let again = pool.body(number(2));
+        let again = pool.body(&mut Some(number(2)));
         assert_eq!(address(&again), first);
         assert!(!again.is_empty());
         assert_eq!(pool.len(), 0);
@@ -139,10 +139,10 @@ mod tests {
         let witness = std::rc::Rc::new(());
         let held = witness.clone();
         let mut pool = BodyPool::new();
-        let mut body = pool.body(async move {
+        let mut body = pool.body(&mut Some(async move {
             let _held = held;
             Ok::<(), Exception>(())
-        });
+        }));
         assert_eq!(std::rc::Rc::strong_count(&witness), 2);
         body.as_mut().empty();
         assert_eq!(std::rc::Rc::strong_count(&witness), 1);
@@ -154,7 +154,7 @@ mod tests {
     fn a_shelf_is_bounded() {
         let mut pool = BodyPool::new();
         let bodies: Vec<Body> = (0..MAX_SHELLS + 5)
-            .map(|n| pool.body(number(n as u32)))
+            .map(|n| pool.body(&mut Some(number(n as u32))))
             .collect();
         for mut body in bodies {
             body.as_mut().empty();

@@ -224,14 +224,16 @@ impl FutSlot {
         callbacks: crate::callbacks::CallbackList::Empty,
     };
 
-    /// Drops the outcome of a released slot, so that [`FutSlot::renew`] finds nothing to
-    /// drop.
+    /// Clears the outcome of a released slot, which holds no exception (only a sleep's
+    /// future is released: it is finished by its timer or cancelled), so that
+    /// [`FutSlot::renew`] finds nothing to drop.
     pub(crate) fn empty(&mut self) {
         debug_assert!(matches!(
             self.callbacks,
             crate::callbacks::CallbackList::Empty
         ));
-        self.outcome = Outcome::None;
+        debug_assert!(!matches!(self.outcome, Outcome::Exc(_)));
+        crate::future::set_without_drop(&mut self.outcome, Outcome::None);
     }
 
     /// Makes an emptied slot a new pending future, writing only the fields that

@@ -25,32 +25,42 @@ use crate::results::Stored;
 /// CPython's message for completing a future that is already done (FUT-3).
 pub(crate) const INVALID_STATE: &str = "invalid state";
 
+/// Writes `value` over a place known to own nothing (a constant just written, or a variant
+/// without resources), without dropping what was there. An assignment would read the old
+/// value back to decide whether to drop it, right after it was written.
+#[inline(always)]
+pub(crate) fn set_without_drop<T>(place: &mut T, value: T) {
+    std::mem::forget(std::mem::replace(place, value));
+}
+
 impl Core {
     /// `loop.create_future()` for a future of the given kind.
     #[inline(always)]
     pub(crate) fn new_future(&mut self, kind: FutKind) -> FutId {
-        if let Some(id) = self.free_futs.pop() {
-            self.futs[id as usize].renew();
-            // A released slot's extra is plain already: only another kind writes it.
-            if !matches!(kind, FutKind::Plain) {
-                self.fut_extras[id as usize].kind = kind;
+        let id = match self.free_futs.pop() {
+            Some(id) => {
+                self.futs[id as usize].renew();
+                id
             }
-            return id;
-        }
-        let id = self.futs.len() as FutId;
-        // Constants first, then the one varying field in place (see `FutSlot::NEW`).
-        self.futs.push(FutSlot::NEW);
-        self.fut_extras.push(FutExtra::PLAIN);
+            None => {
+                // Constants first, then the one varying field in place (see `FutSlot::NEW`).
+                self.futs.push(FutSlot::NEW);
+                self.fut_extras.push(FutExtra::PLAIN);
+                self.futs.len() as FutId - 1
+            }
+        };
+        // The slot's extra is plain (just pushed, or released plain): only another kind is
+        // written, and the plain kind it replaces owns nothing to drop.
         if !matches!(kind, FutKind::Plain) {
-            self.fut_extras[id as usize].kind = kind;
+            set_without_drop(&mut self.fut_extras[id as usize].kind, kind);
         }
         id
     }
 
     /// Gives the slot of a done internal plain future back for reuse. Only for a future that
-    /// no handle, ready entry or callback can reach any more (a `sleep`'s, once it resumed):
-    /// keeping the arena as small as the set of live futures keeps the loop's working set in
-    /// cache.
+    /// no handle, ready entry or callback can reach any more and that holds no exception (a
+    /// `sleep`'s, once it resumed): keeping the arena as small as the set of live futures
+    /// keeps the loop's working set in cache.
     #[inline(always)]
     pub(crate) fn release_future(&mut self, f: FutId) {
         debug_assert!(self.is_done(f), "only a done future is released");
@@ -130,7 +140,15 @@ impl Core {
             return Err(Exception::invalid_state(INVALID_STATE));
         }
         slot.state = FutState::Finished;
-        slot.outcome = outcome;
+        // Rebuilt variant by variant: the fields are read as they were written. Copied as a
+        // whole, the outcome is read back with loads wider than the stores that built it,
+        // which the processor cannot forward (a stall on every completion).
+        slot.outcome = match outcome {
+            Outcome::Value(at) => Outcome::Value(at),
+            Outcome::Unit => Outcome::Unit,
+            Outcome::Exc(e) => Outcome::Exc(e),
+            Outcome::None => Outcome::None,
+        };
         self.after_completion(f);
         Ok(())
     }

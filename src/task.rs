@@ -20,13 +20,44 @@ use crate::core::{
     with_core, with_loop,
 };
 use crate::exception::Exception;
-use crate::future::{FutureRef, State};
+use crate::future::{FutureRef, State, set_without_drop};
 use crate::mutation::{self, Mutation};
 use crate::results::Stored;
 
 impl Core {
-    /// Creates a task for `body` and queues its first step (TASK-1).
-    pub(crate) fn new_task(&mut self, body: Body, name: Option<Rc<str>>, internal: bool) -> TaskId {
+    /// Creates a task for the future in `fresh` (taken out of it) and queues its first step
+    /// (TASK-1).
+    ///
+    /// The future is read only after the task's bookkeeping. The caller has just built it,
+    /// field by field: read at once, it would be loaded with wider loads than the stores that
+    /// wrote it, which the processor cannot forward (a stall on every task created).
+    fn new_task<T, F>(
+        &mut self,
+        fresh: &mut Option<F>,
+        name: Option<Rc<str>>,
+        internal: bool,
+    ) -> TaskId
+    where
+        T: 'static,
+        F: StdFuture<Output = Result<T, Exception>> + 'static,
+    {
+        let t = self.new_task_slot(name, internal);
+        let body = self.bodies.body(fresh);
+        self.put_body_back(t, body);
+        t
+    }
+
+    /// Stores the body of task `t`, whose slot holds none (a new task, or a step's body
+    /// handed out by [`Core::begin_step`]).
+    #[inline(always)]
+    fn put_body_back(&mut self, t: TaskId, body: Body) {
+        let slot = &mut self.task_mut(t).body;
+        debug_assert!(slot.is_none(), "a task holds one body");
+        set_without_drop(slot, Some(body));
+    }
+
+    /// A task without its body yet, its first step queued.
+    fn new_task_slot(&mut self, name: Option<Rc<str>>, internal: bool) -> TaskId {
         let t = self.tasks.len() as TaskId;
         // A wakeup entry carries the task in its 29-bit field (`crate::queued`).
         assert!(
@@ -43,12 +74,11 @@ impl Core {
         self.tasks.push(TaskSlot::NEW);
         let slot = &mut self.tasks[t as usize];
         slot.fut = fut;
-        slot.body = Some(body);
         slot.internal = internal;
         // The name too: pushing it directly copies it through the stack around the growth
         // check (measured 2–3% slower on W2 than a constant push and an assignment).
         self.task_names.push(TaskName::Numbered(0));
-        self.task_names[t as usize] = name;
+        set_without_drop(&mut self.task_names[t as usize], name);
         self.push_ready(Entry::Step(t));
         if let Some(obs) = self.observer.as_mut() {
             obs.task_created(t, fut);
@@ -128,7 +158,12 @@ impl Core {
         self.current = Some(t);
         self.yielded = Yield::Nothing;
         let slot = self.task_mut(t);
-        slot.throw = exc;
+        // The previous step's end cleared it, and a thrown-in exception was taken to get here.
+        debug_assert!(
+            slot.throw.is_none(),
+            "a step begins with nothing to throw in"
+        );
+        set_without_drop(&mut slot.throw, exc);
         slot.body.take()
     }
 
@@ -146,12 +181,12 @@ impl Core {
             }
             None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
-                    self.task_mut(t).body = Some(body);
+                    self.put_body_back(t, body);
                     self.suspend_task(t, w);
                     return None;
                 }
                 Yield::Bare => {
-                    self.task_mut(t).body = Some(body);
+                    self.put_body_back(t, body);
                     self.push_ready(Entry::Step(t));
                     return None;
                 }
@@ -394,9 +429,9 @@ where
     T: Clone + 'static,
     F: StdFuture<Output = Result<T, Exception>> + 'static,
 {
+    let mut fresh = Some(body);
     with_core(|c| {
-        let body = c.bodies.body(body);
-        let id = c.new_task(body, name, false);
+        let id = c.new_task(&mut fresh, name, false);
         Task {
             raw: TaskRef {
                 id,
@@ -416,12 +451,10 @@ pub(crate) fn spawn_internal<F>(body: F) -> TaskRef
 where
     F: StdFuture<Output = Result<(), Exception>> + 'static,
 {
-    with_core(|c| {
-        let body = c.bodies.body(body);
-        TaskRef {
-            id: c.new_task(body, None, true),
-            loop_id: c.loop_id,
-        }
+    let mut fresh = Some(body);
+    with_core(|c| TaskRef {
+        id: c.new_task(&mut fresh, None, true),
+        loop_id: c.loop_id,
     })
 }
 
