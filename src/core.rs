@@ -233,7 +233,7 @@ impl FutSlot {
             crate::callbacks::CallbackList::Empty
         ));
         debug_assert!(!matches!(self.outcome, Outcome::Exc(_)));
-        crate::future::set_without_drop(&mut self.outcome, Outcome::None);
+        set_without_drop(&mut self.outcome, Outcome::None);
     }
 
     /// Makes an emptied slot a new pending future, writing only the fields that
@@ -576,6 +576,14 @@ impl Core {
             task,
         });
     }
+}
+
+/// Writes `value` over a place known to own nothing (a constant just written, or a variant
+/// without resources), without dropping what was there. An assignment would read the old
+/// value back to decide whether to drop it, right after it was written.
+#[inline(always)]
+pub(crate) fn set_without_drop<T>(place: &mut T, value: T) {
+    std::mem::forget(std::mem::replace(place, value));
 }
 
 thread_local! {

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use crate::await_point::Awaiting;
 use crate::core::{
     CallbackObj, Core, DoneCb, Entry, FutExtra, FutId, FutKind, FutSlot, FutState, Internal,
-    Outcome, UserDoneFn, with_core, with_loop,
+    Outcome, UserDoneFn, set_without_drop, with_core, with_loop,
 };
 use crate::exception::Exception;
 use crate::queued::Queued;
@@ -24,14 +24,6 @@ use crate::results::Stored;
 
 /// CPython's message for completing a future that is already done (FUT-3).
 pub(crate) const INVALID_STATE: &str = "invalid state";
-
-/// Writes `value` over a place known to own nothing (a constant just written, or a variant
-/// without resources), without dropping what was there. An assignment would read the old
-/// value back to decide whether to drop it, right after it was written.
-#[inline(always)]
-pub(crate) fn set_without_drop<T>(place: &mut T, value: T) {
-    std::mem::forget(std::mem::replace(place, value));
-}
 
 impl Core {
     /// `loop.create_future()` for a future of the given kind.

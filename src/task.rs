@@ -17,10 +17,10 @@ use std::rc::Rc;
 use crate::await_point::Awaiting;
 use crate::core::{
     Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName, TaskSlot, Yield,
-    with_core, with_loop,
+    set_without_drop, with_core, with_loop,
 };
 use crate::exception::Exception;
-use crate::future::{FutureRef, State, set_without_drop};
+use crate::future::{FutureRef, State};
 use crate::mutation::{self, Mutation};
 use crate::results::Stored;
 
@@ -43,14 +43,14 @@ impl Core {
     {
         let t = self.new_task_slot(name, internal);
         let body = self.bodies.body(fresh);
-        self.put_body_back(t, body);
+        self.store_body(t, body);
         t
     }
 
-    /// Stores the body of task `t`, whose slot holds none (a new task, or a step's body
-    /// handed out by [`Core::begin_step`]).
+    /// Stores the body of task `t`, whose slot holds none (a new task, or a task whose body
+    /// [`Core::begin_step`] handed out).
     #[inline(always)]
-    fn put_body_back(&mut self, t: TaskId, body: Body) {
+    fn store_body(&mut self, t: TaskId, body: Body) {
         let slot = &mut self.task_mut(t).body;
         debug_assert!(slot.is_none(), "a task holds one body");
         set_without_drop(slot, Some(body));
@@ -181,12 +181,12 @@ impl Core {
             }
             None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
-                    self.put_body_back(t, body);
+                    self.store_body(t, body);
                     self.suspend_task(t, w);
                     return None;
                 }
                 Yield::Bare => {
-                    self.put_body_back(t, body);
+                    self.store_body(t, body);
                     self.push_ready(Entry::Step(t));
                     return None;
                 }
