@@ -71,13 +71,15 @@ impl ReadyQueue {
         }
     }
 
-    /// Takes every waiting entry, front first, leaving `spare` (emptied) as the queue's
-    /// buffer: no buffer is allocated, and entries move only past ones already run.
-    pub(crate) fn take_all(&mut self, mut spare: Vec<Queued>) -> Vec<Queued> {
+    /// Takes the whole buffer, leaving `spare` (emptied) as the queue's: no buffer is
+    /// allocated and no entry moves (the waiting entries were mostly queued just before:
+    /// copied right away, they would be read back with wider loads than the stores that
+    /// wrote them, a stall). Returns it with the position where the waiting entries start
+    /// (the ones before it had run).
+    pub(crate) fn take_all(&mut self, mut spare: Vec<Queued>) -> (Vec<Queued>, usize) {
         spare.clear();
-        let mut taken = std::mem::replace(&mut self.items, spare);
-        taken.drain(..std::mem::take(&mut self.head));
-        taken
+        let taken = std::mem::replace(&mut self.items, spare);
+        (taken, std::mem::take(&mut self.head))
     }
 
     /// The buffer's capacity.
@@ -182,7 +184,8 @@ mod tests {
         (0..4).for_each(|t| queue.push_back(step(t)));
         queue.pop_front();
         let spare = Vec::with_capacity(8);
-        assert_eq!(tasks(queue.take_all(spare)), [1, 2, 3]);
+        let (taken, waiting) = queue.take_all(spare);
+        assert_eq!(tasks(taken[waiting..].iter().copied()), [1, 2, 3]);
         assert!(queue.is_empty());
         assert!(queue.items.capacity() >= 8);
         queue.push_back(step(9));

@@ -1,7 +1,8 @@
 //! The untaken entries of a free batch, with "take the `k`-th untaken entry in queue order".
 //!
 //! The batch's entries are moved as a whole out of the ready queue (its buffer is swapped with
-//! an empty one) and stay where they are, in queue order, until the next batch. Which entry is
+//! an empty one, entries already run included) and stay where they are, in queue order, until
+//! the next batch. Which entry is
 //! the `k`-th untaken one is read from a list of the untaken batch indices in queue order;
 //! taking one moves the rest of the list down by one.
 //! The list is padded, so that the move can go in steps of a fixed size, which the compiler
@@ -20,8 +21,11 @@ pub(super) const MAX_LEN: usize = 1 << 16;
 
 /// The untaken entries of a free batch.
 pub(super) struct Untaken {
-    /// The batch's entries in queue order, taken ones included.
+    /// The ready queue's buffer: entries already run, then from `first` the batch's entries
+    /// in queue order, taken ones included.
     entries: Vec<Queued>,
+    /// Where the batch's entries start in `entries`.
+    first: usize,
     /// The untaken batch indices in queue order, then [`STEP`] slots of padding (their values
     /// do not matter).
     list: Vec<u16>,
@@ -34,6 +38,7 @@ impl Untaken {
     pub(super) const fn new() -> Untaken {
         Untaken {
             entries: Vec::new(),
+            first: 0,
             list: Vec::new(),
             len: 0,
         }
@@ -45,7 +50,7 @@ impl Untaken {
         assert!(len <= MAX_LEN, "{len} entries do not fit the untaken list");
         // The previous batch's buffer becomes the ready queue's (emptied: a batch left
         // unfinished by a panic must not come back).
-        self.entries = ready.take_all(std::mem::take(&mut self.entries));
+        (self.entries, self.first) = ready.take_all(std::mem::take(&mut self.entries));
         self.list.clear();
         self.list.extend((0..len).map(|i| i as u16));
         self.list.resize(len + STEP, 0);
@@ -67,7 +72,7 @@ impl Untaken {
             at += STEP;
         }
         self.len -= 1;
-        self.entries[index]
+        self.entries[self.first + index]
     }
 
     /// Drops the untaken entries.
