@@ -2,9 +2,8 @@
 //!
 //! The batch's entries are moved as a whole out of the ready queue (its buffer is swapped with
 //! an empty one, entries already run included) and stay where they are, in queue order, until
-//! the next batch. Which entry is
-//! the `k`-th untaken one is read from a list of the untaken batch indices in queue order;
-//! taking one moves the rest of the list down by one.
+//! the next batch. Which entry is the `k`-th untaken one is read from a list of the untaken
+//! batch indices in queue order; taking one moves the rest of the list down by one.
 //! The list is padded, so that the move can go in steps of a fixed size, which the compiler
 //! turns into a few vector loads and stores: a pick at a random place then costs no call to a
 //! general copy routine and no branch on its length (which a processor would mispredict).
