@@ -615,7 +615,9 @@ pub(crate) fn with_loop<R>(loop_id: u32, f: impl FnOnce(&mut Core) -> R) -> R {
     })
 }
 
-/// Runs `f` on this thread's core whether or not a loop is open (for opening and closing).
+/// Runs `f` on this thread's core without checking that a loop is open: for opening and
+/// closing, and for the loop's own iterations (they run only while the loop is open and
+/// running, and an open loop is neither closed nor dropped while it runs).
 pub(crate) fn with_slot<R>(f: impl FnOnce(&mut Core) -> R) -> R {
     CORE.with(|cell| f(&mut cell.borrow_mut()))
 }

@@ -720,7 +720,7 @@ fn early_by() -> u64 {
 
 /// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.
 fn run_once() -> Result<bool, RunError> {
-    let batch = with_core(|c| {
+    let batch = with_slot(|c| {
         let batch = c.prepare_iteration()?;
         if c.level > Level::Fifo && batch > 1 {
             c.begin_batch(batch);
@@ -728,7 +728,7 @@ fn run_once() -> Result<bool, RunError> {
         Ok::<usize, RunError>(batch)
     })?;
     for _ in 0..batch {
-        match with_core(|c| {
+        match with_slot(|c| {
             if c.injecting {
                 c.maybe_inject();
             }
@@ -743,17 +743,17 @@ fn run_once() -> Result<bool, RunError> {
             Action::Poll(t, mut body) => {
                 body.as_mut()
                     .poll_erased(&mut Context::from_waker(Waker::noop()));
-                if let Some(mut finished) = with_core(|c| c.end_step(t, body)) {
+                if let Some(mut finished) = with_slot(|c| c.end_step(t, body)) {
                     // The future's destructors run with the core released.
                     finished.as_mut().empty();
-                    with_core(|c| c.bodies.give(finished));
+                    with_slot(|c| c.bodies.give(finished));
                 }
             }
             Action::User(f) => f(),
             Action::UserDone(cb, fut) => cb(fut),
         }
     }
-    Ok(with_core(|c| c.stopping))
+    Ok(with_slot(|c| c.stopping))
 }
 
 /// `loop.call_soon(f)` on the loop of this thread (LOOP-1).

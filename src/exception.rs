@@ -6,6 +6,8 @@
 //! a cheap-to-clone shared object with a type name, an optional message, member exceptions for
 //! groups and an optional cause. Clones are the *same* object ([`Exception::is_same`]).
 
+mod spare;
+
 use std::fmt;
 use std::rc::Rc;
 
@@ -88,7 +90,7 @@ impl Exception {
         members: Vec<Exception>,
         cause: Option<Exception>,
     ) -> Exception {
-        Exception(Rc::new(ExcObject {
+        Exception(spare::object(ExcObject {
             ty,
             msg,
             members,
@@ -172,6 +174,20 @@ impl Exception {
     }
 }
 
+/// The last reference to an object empties it (its message, members and cause go now) and
+/// keeps it for the next exception built ([`spare`]).
+impl Drop for Exception {
+    fn drop(&mut self) {
+        if let Some(object) = Rc::get_mut(&mut self.0) {
+            object.ty = ExcType::Cancelled;
+            object.msg = None;
+            object.members.clear();
+            object.cause = None;
+            spare::keep(&self.0);
+        }
+    }
+}
+
 impl fmt::Debug for Exception {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}(", self.type_name())?;
@@ -212,6 +228,34 @@ mod tests {
             Exception::cancelled(Some(Rc::from(""))).msg().map(|m| &**m),
             Some("")
         );
+    }
+
+    #[test]
+    fn a_dropped_exception_lets_go_of_its_message_and_cause_at_once() {
+        let msg: Rc<str> = Rc::from("why");
+        let inner = Exception::cancelled(Some(msg.clone()));
+        let outer = Exception::timeout_from(Some(inner));
+        let group = Exception::group("g", vec![outer]);
+        assert_eq!(Rc::strong_count(&msg), 2);
+        drop(group);
+        assert_eq!(Rc::strong_count(&msg), 1);
+    }
+
+    #[test]
+    fn a_dropped_object_is_reused_and_a_live_one_never_is() {
+        let dropped = Exception::cancelled(None);
+        let address = Rc::as_ptr(&dropped.0);
+        let live = Exception::custom("Boom", Some("x"));
+        let shared = live.clone();
+        drop(dropped);
+        drop(shared);
+        let next = Exception::cancelled(Some(Rc::from("m")));
+        assert_eq!(Rc::as_ptr(&next.0), address, "the emptied object is reused");
+        assert_eq!(next.msg().map(|m| &**m), Some("m"));
+        assert!(next.members().is_empty() && next.cause().is_none());
+        let more: Vec<Exception> = (0..100).map(|_| Exception::cancelled(None)).collect();
+        assert!(more.iter().all(|e| !e.is_same(&live) && !e.is_same(&next)));
+        assert_eq!(live.message(), "x");
     }
 
     #[test]
