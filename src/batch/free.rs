@@ -1,6 +1,8 @@
 //! Whether a batch is free: no chain lane holds two of its entries and its timers share one
 //! deadline (see the parent module). Found entry by entry as the batch leaves the ready
-//! queue, at a constant cost per entry.
+//! queue, at a constant cost per entry, except for the timers: they are the batch's last
+//! entries, moved there in deadline order by this iteration, so the first and the last of
+//! them tell whether they share a deadline.
 
 use crate::core::TimerSlot;
 use crate::queued::{Kind, Queued};
@@ -12,8 +14,6 @@ pub(super) struct FreeCheck {
     marks: Vec<u32>,
     /// The number of the batch being checked (never 0).
     batch: u32,
-    /// The deadline of the first timer met.
-    deadline: Option<u64>,
     /// Whether a `call_soon` handle was met.
     soon: bool,
     /// Whether some lane orders two of the entries met.
@@ -26,19 +26,25 @@ impl FreeCheck {
         FreeCheck {
             marks: Vec::new(),
             batch: 0,
-            deadline: None,
             soon: false,
             ordered: false,
         }
     }
 
-    /// Whether the batch of `entries` (in queue order) is free.
-    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: &[Queued]) -> bool {
+    /// Whether the batch of `entries` (in queue order) is free; its last `due` entries are
+    /// the iteration's due timers, in deadline order.
+    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: &[Queued], due: usize) -> bool {
         self.start();
-        for queued in entries {
-            self.admit(timers, *queued);
+        let (others, due) = entries.split_at(entries.len() - due);
+        for queued in others {
+            self.admit(*queued);
         }
-        !self.ordered
+        let when = |q: &Queued| timers[q.first() as usize].when;
+        let one_deadline = match (due.first(), due.last()) {
+            (Some(first), Some(last)) => when(first) == when(last),
+            _ => true,
+        };
+        !self.ordered && one_deadline
     }
 
     /// Starts checking a new batch.
@@ -48,14 +54,13 @@ impl FreeCheck {
             self.marks.fill(0);
             self.batch = 1;
         }
-        self.deadline = None;
         self.soon = false;
         self.ordered = false;
     }
 
-    /// Meets the batch's next entry (its lane is the one `lane_of` gives).
+    /// Meets the batch's next entry before its timers (its lane is the one `lane_of` gives).
     #[inline]
-    fn admit(&mut self, timers: &[TimerSlot], queued: Queued) {
+    fn admit(&mut self, queued: Queued) {
         match queued.kind() {
             Kind::Step | Kind::StepThrow | Kind::Wakeup => {}
             Kind::Stop | Kind::Object => {
@@ -66,10 +71,9 @@ impl FreeCheck {
                 self.ordered |= self.marks[f] == self.batch;
                 self.marks[f] = self.batch;
             }
-            Kind::Timer => {
-                let when = timers[queued.first() as usize].when;
-                self.ordered |= *self.deadline.get_or_insert(when) != when;
-            }
+            // This iteration's due timers come last and are not admitted. Any other timer entry
+            // (left queued by an iteration that a panic cut short) goes to a tracked batch.
+            Kind::Timer => self.ordered = true,
             Kind::Soon => {
                 self.ordered |= self.soon;
                 self.soon = true;
@@ -98,7 +102,12 @@ mod tests {
         let mut free = false;
         for batch in batches {
             let queued: Vec<Queued> = batch.iter().map(|&e| Queued::pack(e)).collect();
-            free = check.is_free(timers, &queued);
+            let due = batch
+                .iter()
+                .rev()
+                .take_while(|e| matches!(e, Entry::Timer(_)))
+                .count();
+            free = check.is_free(timers, &queued, due);
         }
         free
     }
@@ -126,6 +135,15 @@ mod tests {
         assert!(!free(&timers, &[&two_callbacks]));
         assert!(!free(&timers, &[&[Entry::Soon(0), Entry::Soon(1)]]));
         assert!(!free(&timers, &[&[Entry::Timer(0), Entry::Timer(1)]]));
+    }
+
+    #[test]
+    fn a_timer_queued_before_the_due_ones_orders_the_batch() {
+        let timers = [timer(5), timer(5)];
+        let mut check = FreeCheck::new();
+        let entries = [Entry::Timer(0), Entry::Step(1), Entry::Timer(1)].map(Queued::pack);
+        assert!(!check.is_free(&timers, &entries, 1));
+        assert!(check.is_free(&timers, &entries[1..], 1));
     }
 
     #[test]

@@ -96,13 +96,14 @@ impl Core {
             ready,
             timers,
             level,
+            due_timers,
             ..
         } = self;
         b.left = len;
         b.free = counts_only
             && *level >= Level::Interleave
             && len <= untaken::MAX_LEN
-            && b.free_check.is_free(timers, ready.as_slice());
+            && b.free_check.is_free(timers, ready.as_slice(), *due_timers);
         if b.free {
             b.untaken.fill(ready);
         } else {
