@@ -13,6 +13,7 @@
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::future::Future as StdFuture;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -592,7 +593,31 @@ pub(crate) fn set_without_drop<T>(place: &mut T, value: T) {
 }
 
 thread_local! {
-    static CORE: RefCell<Core> = const { RefCell::new(Core::new()) };
+    /// The core of this thread. It has no destructor of its own, so that reaching it costs no
+    /// check of whether the thread is exiting (every handle and every API call reaches it);
+    /// [`CoreCleanup`] frees its tables instead.
+    static CORE: ManuallyDrop<RefCell<Core>> =
+        const { ManuallyDrop::new(RefCell::new(Core::new())) };
+    static CLEANUP: CoreCleanup = const { CoreCleanup };
+}
+
+/// Frees this thread's core when the thread exits.
+struct CoreCleanup;
+
+impl Drop for CoreCleanup {
+    fn drop(&mut self) {
+        let core = CORE.with(|cell| {
+            cell.try_borrow_mut()
+                .map(|mut core| std::mem::replace(&mut *core, Core::new()))
+        });
+        // Dropped with the slot released: task bodies may call back into it as they go.
+        drop(core);
+    }
+}
+
+/// Makes sure this thread's core is freed when the thread exits (called by each new loop).
+pub(crate) fn free_core_at_thread_exit() {
+    CLEANUP.with(|_| {});
 }
 
 /// Runs `f` on the open loop of this thread.

@@ -124,6 +124,7 @@ impl EventLoop {
             n.set(id.wrapping_add(1).max(1));
             id
         });
+        crate::core::free_core_at_thread_exit();
         with_slot(|c| {
             assert!(
                 !c.open,

@@ -399,6 +399,27 @@ fn loop_8_stop_finishes_the_iteration_and_leftovers_run_on_the_next_run() {
     assert_eq!(ev.get(), labels(&["a", "b", "c", "d"]));
 }
 
+/// A loop never closed nor dropped (leaked) still lets go of what it holds when its thread
+/// exits: task bodies, queued callbacks and timers.
+#[test]
+fn a_thread_exiting_with_its_loop_open_frees_what_the_loop_held() {
+    let held = std::sync::Arc::new(());
+    let (body, soon, timer) = (held.clone(), held.clone(), held.clone());
+    std::thread::spawn(move || {
+        let l = EventLoop::new();
+        let _task = aiosim::create_task(async move {
+            let _body = body;
+            aiosim::sleep(1).await
+        });
+        call_soon(move || drop(soon));
+        call_later(5, move || drop(timer));
+        std::mem::forget(l);
+    })
+    .join()
+    .expect("the thread exits normally");
+    assert_eq!(std::sync::Arc::strong_count(&held), 1);
+}
+
 #[test]
 fn loop_8_close_discards_what_is_still_queued() {
     let l = EventLoop::new();
