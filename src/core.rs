@@ -615,9 +615,10 @@ impl Drop for CoreCleanup {
     }
 }
 
-/// Makes sure this thread's core is freed when the thread exits (called by each new loop).
+/// Makes sure this thread's core is freed when the thread exits (called by each new loop; a
+/// loop opened while the thread's destructors run, if any, leaves its tables to the system).
 pub(crate) fn free_core_at_thread_exit() {
-    CLEANUP.with(|_| {});
+    let _ = CLEANUP.try_with(|_| {});
 }
 
 /// Runs `f` on the open loop of this thread.
