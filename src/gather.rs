@@ -49,7 +49,8 @@ struct DoneCallback<T> {
     read: fn(&Core, FutId) -> T,
     distinct: usize,
     finished: Cell<usize>,
-    /// Children in the order their callbacks ran (only read by a deliberate defect).
+    /// Children in the order their callbacks ran: kept only under a deliberate defect, which
+    /// lists the results in that order.
     completion_order: std::cell::RefCell<Vec<FutId>>,
     return_exceptions: bool,
     _t: std::marker::PhantomData<fn() -> T>,
@@ -76,10 +77,12 @@ impl<T: Clone + 'static> DoneCallback<T> {
     }
 
     fn complete(&self, core: &mut Core, outer: FutId) {
-        let order: Vec<FutId> = if mutation::active(Mutation::GatherCompletionOrder) {
-            self.completion_order.borrow().clone()
+        let completion_order;
+        let order: &[FutId] = if mutation::active(Mutation::GatherCompletionOrder) {
+            completion_order = self.completion_order.borrow().clone();
+            &completion_order
         } else {
-            self.shared.children.clone()
+            &self.shared.children
         };
         let results: Vec<Result<T, Exception>> =
             order.iter().map(|&c| self.entry(core, c)).collect();
@@ -103,7 +106,9 @@ impl<T: Clone + 'static> DoneCallback<T> {
 impl<T: Clone + 'static> Internal for DoneCallback<T> {
     fn run(self: Rc<Self>, core: &mut Core, fut: FutId) {
         self.finished.set(self.finished.get() + 1);
-        self.completion_order.borrow_mut().push(fut);
+        if mutation::active(Mutation::GatherCompletionOrder) {
+            self.completion_order.borrow_mut().push(fut);
+        }
         let outer = self.shared.outer.get();
         if core.is_done(outer) {
             // GATHER-4: ignored, but its exception counts as retrieved.
@@ -141,12 +146,7 @@ fn gather_ids<T: Clone + 'static>(
     return_exceptions: bool,
     read: fn(&Core, FutId) -> T,
 ) -> FutId {
-    let mut distinct: Vec<FutId> = Vec::new();
-    for &c in &children {
-        if !distinct.contains(&c) {
-            distinct.push(c);
-        }
-    }
+    let distinct = distinct_in_order(&children);
     let shared = Rc::new(GatherOuter {
         outer: Cell::new(FutId::MAX),
         children,
@@ -176,6 +176,29 @@ fn gather_ids<T: Clone + 'static>(
         callback.clone().run(core, c);
     }
     outer
+}
+
+/// `children` without repeats, each at its first position (GATHER-11), in O(n log n): a sorted
+/// copy finds the repeats, and the common case (none) is a plain copy.
+fn distinct_in_order(children: &[FutId]) -> Vec<FutId> {
+    let mut sorted = children.to_vec();
+    sorted.sort_unstable();
+    if sorted.windows(2).all(|w| w[0] != w[1]) {
+        return children.to_vec();
+    }
+    // The first occurrence of each id claims its rank among the distinct ids.
+    sorted.dedup();
+    let mut claimed = vec![false; sorted.len()];
+    children
+        .iter()
+        .copied()
+        .filter(|c| {
+            let rank = sorted
+                .binary_search(c)
+                .expect("every child is in the sorted copy");
+            !std::mem::replace(&mut claimed[rank], true)
+        })
+        .collect()
 }
 
 /// The gather future for `children`, or an already-finished one holding an empty list
@@ -226,4 +249,39 @@ pub fn gather_outcomes(children: &[FutureRef]) -> Future<Vec<Result<(), Exceptio
 
 fn ids<T, A: Awaitable<T>>(children: &[A]) -> Vec<FutId> {
     children.iter().map(|c| c.future_ref().id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct_in_order;
+
+    #[test]
+    fn repeats_keep_only_their_first_position() {
+        assert_eq!(distinct_in_order(&[3, 1, 3, 2, 1, 7]), [3, 1, 2, 7]);
+        assert_eq!(distinct_in_order(&[5, 4, 9]), [5, 4, 9]);
+        assert_eq!(distinct_in_order(&[8, 8, 8]), [8]);
+        assert!(distinct_in_order(&[]).is_empty());
+    }
+
+    #[test]
+    fn agrees_with_a_first_seen_scan() {
+        let mut x: u32 = 0x2545_f491;
+        for len in 0..60 {
+            let ids: Vec<u32> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x % 24
+                })
+                .collect();
+            let mut seen = Vec::new();
+            for &c in &ids {
+                if !seen.contains(&c) {
+                    seen.push(c);
+                }
+            }
+            assert_eq!(distinct_in_order(&ids), seen, "{ids:?}");
+        }
+    }
 }
