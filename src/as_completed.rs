@@ -155,13 +155,8 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
     fs: &[A],
     timeout: Option<u64>,
 ) -> AsCompleted<T> {
-    let mut todo: Vec<FutId> = Vec::new();
-    for f in fs {
-        let id = f.future_ref().id;
-        if !todo.contains(&id) {
-            todo.push(id);
-        }
-    }
+    let ids: Vec<FutId> = fs.iter().map(|f| f.future_ref().id).collect();
+    let todo = crate::distinct::distinct_in_order(&ids);
     let remaining = todo.len();
     let shared = Rc::new(Shared {
         queue: RefCell::new(VecDeque::new()),

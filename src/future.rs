@@ -312,7 +312,7 @@ impl From<FutState> for State {
 
 /// An untyped handle to a future or task: what a done-callback receives and what the
 /// combinators take. Every method honours the FUT-* invariants named on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FutureRef {
     pub(crate) id: FutId,
     pub(crate) loop_id: u32,

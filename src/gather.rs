@@ -146,7 +146,7 @@ fn gather_ids<T: Clone + 'static>(
     return_exceptions: bool,
     read: fn(&Core, FutId) -> T,
 ) -> FutId {
-    let distinct = distinct_in_order(&children);
+    let distinct = crate::distinct::distinct_in_order(&children);
     let shared = Rc::new(GatherOuter {
         outer: Cell::new(FutId::MAX),
         children,
@@ -176,29 +176,6 @@ fn gather_ids<T: Clone + 'static>(
         callback.clone().run(core, c);
     }
     outer
-}
-
-/// `children` without repeats, each at its first position (GATHER-11), in O(n log n): a sorted
-/// copy finds the repeats, and the common case (none) is a plain copy.
-fn distinct_in_order(children: &[FutId]) -> Vec<FutId> {
-    let mut sorted = children.to_vec();
-    sorted.sort_unstable();
-    if sorted.windows(2).all(|w| w[0] != w[1]) {
-        return children.to_vec();
-    }
-    // The first occurrence of each id claims its rank among the distinct ids.
-    sorted.dedup();
-    let mut claimed = vec![false; sorted.len()];
-    children
-        .iter()
-        .copied()
-        .filter(|c| {
-            let rank = sorted
-                .binary_search(c)
-                .expect("every child is in the sorted copy");
-            !std::mem::replace(&mut claimed[rank], true)
-        })
-        .collect()
 }
 
 /// The gather future for `children`, or an already-finished one holding an empty list
@@ -249,39 +226,4 @@ pub fn gather_outcomes(children: &[FutureRef]) -> Future<Vec<Result<(), Exceptio
 
 fn ids<T, A: Awaitable<T>>(children: &[A]) -> Vec<FutId> {
     children.iter().map(|c| c.future_ref().id).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::distinct_in_order;
-
-    #[test]
-    fn repeats_keep_only_their_first_position() {
-        assert_eq!(distinct_in_order(&[3, 1, 3, 2, 1, 7]), [3, 1, 2, 7]);
-        assert_eq!(distinct_in_order(&[5, 4, 9]), [5, 4, 9]);
-        assert_eq!(distinct_in_order(&[8, 8, 8]), [8]);
-        assert!(distinct_in_order(&[]).is_empty());
-    }
-
-    #[test]
-    fn agrees_with_a_first_seen_scan() {
-        let mut x: u32 = 0x2545_f491;
-        for len in 0..60 {
-            let ids: Vec<u32> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 17;
-                    x ^= x << 5;
-                    x % 24
-                })
-                .collect();
-            let mut seen = Vec::new();
-            for &c in &ids {
-                if !seen.contains(&c) {
-                    seen.push(c);
-                }
-            }
-            assert_eq!(distinct_in_order(&ids), seen, "{ids:?}");
-        }
-    }
 }

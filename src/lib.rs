@@ -36,6 +36,7 @@ mod batch;
 mod body_pool;
 mod callbacks;
 mod core;
+mod distinct;
 pub mod event_loop;
 pub mod exception;
 pub mod future;

@@ -101,12 +101,7 @@ pub async fn wait(
             Some("Set of Tasks/Futures is empty."),
         ));
     }
-    let mut distinct: Vec<FutureRef> = Vec::new();
-    for f in fs {
-        if !distinct.contains(f) {
-            distinct.push(*f);
-        }
-    }
+    let distinct = crate::distinct::distinct_in_order(fs);
     let (waiter, on_completion) = with_core(|core| {
         let waiter = core.new_future(FutKind::Plain);
         let cb = Rc::new(OnCompletion {
