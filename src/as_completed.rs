@@ -155,8 +155,7 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
     fs: &[A],
     timeout: Option<u64>,
 ) -> AsCompleted<T> {
-    let ids: Vec<FutId> = fs.iter().map(|f| f.future_ref().id).collect();
-    let todo = crate::distinct::distinct_in_order(&ids);
+    let todo = crate::distinct::distinct_in_order(&crate::gather::ids(fs));
     let remaining = todo.len();
     let shared = Rc::new(Shared {
         queue: RefCell::new(VecDeque::new()),

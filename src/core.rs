@@ -438,9 +438,6 @@ pub(crate) struct Core {
     pub clock: Option<Box<crate::real_time::RealClock>>,
     /// The batch in progress when the scheduler may reorder it.
     pub batch: crate::batch::Batch,
-    /// How many due timers this iteration moved to the ready queue: the queue's last entries,
-    /// in deadline order.
-    pub due_timers: usize,
     /// Reused list of pending tasks offered to an injecting scheduler.
     pub inject_buf: Vec<u32>,
     /// Emptied task bodies for reuse; kept across loops.
@@ -478,7 +475,6 @@ impl Core {
             budget: None,
             scheduler: None,
             level: Level::Fifo,
-            due_timers: 0,
             injecting: false,
             reads_tasks: false,
             observer: None,
@@ -519,7 +515,6 @@ impl Core {
         self.budget = None;
         self.scheduler = None;
         self.level = Level::Fifo;
-        self.due_timers = 0;
         self.injecting = false;
         self.reads_tasks = false;
         self.observer = None;

@@ -456,9 +456,7 @@ impl Core {
                 Some(_) => {}
             }
         }
-        let queued = self.ready.len();
         self.move_due_timers();
-        self.due_timers = self.ready.len() - queued;
         self.iteration += 1;
         let batch = self.ready.len();
         tracing::trace!(target: "aiosim", iteration = self.iteration, now = self.now, batch, "iteration");

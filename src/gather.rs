@@ -224,6 +224,7 @@ pub fn gather_outcomes(children: &[FutureRef]) -> Future<Vec<Result<(), Exceptio
     )
 }
 
-fn ids<T, A: Awaitable<T>>(children: &[A]) -> Vec<FutId> {
+/// The ids of `children`'s futures, in order.
+pub(crate) fn ids<T, A: Awaitable<T>>(children: &[A]) -> Vec<FutId> {
     children.iter().map(|c| c.future_ref().id).collect()
 }

@@ -1,7 +1,7 @@
 //! Whether a batch is free: no chain lane holds two of its entries and its timers share one
 //! deadline (see the parent module). Found entry by entry as the batch leaves the ready
-//! queue, at a constant cost per entry, except for the timers: they are the batch's last
-//! entries, moved there in deadline order by this iteration, so the first and the last of
+//! queue, at a constant cost per entry, except for the timers: only the due timers of the
+//! iteration are queued as timers, last and in deadline order, so the first and the last of
 //! them tell whether they share a deadline.
 
 use crate::core::TimerSlot;
@@ -31,10 +31,14 @@ impl FreeCheck {
         }
     }
 
-    /// Whether the batch of `entries` (in queue order) is free; its last `due` entries are
-    /// the iteration's due timers, in deadline order.
-    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: &[Queued], due: usize) -> bool {
+    /// Whether the batch of `entries` (in queue order) is free.
+    pub(super) fn is_free(&mut self, timers: &[TimerSlot], entries: &[Queued]) -> bool {
         self.start();
+        let due = entries
+            .iter()
+            .rev()
+            .take_while(|q| q.kind() == Kind::Timer)
+            .count();
         let (others, due) = entries.split_at(entries.len() - due);
         for queued in others {
             self.admit(*queued);
@@ -71,8 +75,8 @@ impl FreeCheck {
                 self.ordered |= self.marks[f] == self.batch;
                 self.marks[f] = self.batch;
             }
-            // This iteration's due timers come last and are not admitted. Any other timer entry
-            // (left queued by an iteration that a panic cut short) goes to a tracked batch.
+            // The trailing timers are not admitted. A timer entry before a non-timer one (left
+            // queued by an iteration that a panic cut short) goes to a tracked batch.
             Kind::Timer => self.ordered = true,
             Kind::Soon => {
                 self.ordered |= self.soon;
@@ -102,12 +106,7 @@ mod tests {
         let mut free = false;
         for batch in batches {
             let queued: Vec<Queued> = batch.iter().map(|&e| Queued::pack(e)).collect();
-            let due = batch
-                .iter()
-                .rev()
-                .take_while(|e| matches!(e, Entry::Timer(_)))
-                .count();
-            free = check.is_free(timers, &queued, due);
+            free = check.is_free(timers, &queued);
         }
         free
     }
@@ -142,8 +141,8 @@ mod tests {
         let timers = [timer(5), timer(5)];
         let mut check = FreeCheck::new();
         let entries = [Entry::Timer(0), Entry::Step(1), Entry::Timer(1)].map(Queued::pack);
-        assert!(!check.is_free(&timers, &entries, 1));
-        assert!(check.is_free(&timers, &entries[1..], 1));
+        assert!(!check.is_free(&timers, &entries));
+        assert!(check.is_free(&timers, &entries[1..]));
     }
 
     #[test]

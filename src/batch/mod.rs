@@ -96,14 +96,13 @@ impl Core {
             ready,
             timers,
             level,
-            due_timers,
             ..
         } = self;
         b.left = len;
         b.free = counts_only
             && *level >= Level::Interleave
             && len <= untaken::MAX_LEN
-            && b.free_check.is_free(timers, ready.as_slice(), *due_timers);
+            && b.free_check.is_free(timers, ready.as_slice());
         if b.free {
             b.untaken.fill(ready);
         } else {
