@@ -21,12 +21,19 @@ pub struct HeapEntry {
 #[derive(Default, Debug, Clone)]
 pub struct TimerHeap {
     items: Vec<HeapEntry>,
+    /// The latest deadline held (0 when empty). Popping takes the earliest, so only a push, a
+    /// rebuild or emptying the heap changes it; when the head's deadline equals it, all
+    /// deadlines are equal.
+    latest: u64,
 }
 
 impl TimerHeap {
     /// An empty heap.
     pub const fn new() -> TimerHeap {
-        TimerHeap { items: Vec::new() }
+        TimerHeap {
+            items: Vec::new(),
+            latest: 0,
+        }
     }
 
     /// Number of entries (cancelled ones included).
@@ -52,11 +59,13 @@ impl TimerHeap {
     /// Removes every entry, keeping the allocation.
     pub fn clear(&mut self) {
         self.items.clear();
+        self.latest = 0;
     }
 
     /// `heapq.heappush`.
     #[inline]
     pub fn push(&mut self, entry: HeapEntry) {
+        self.latest = self.latest.max(entry.when);
         self.items.push(entry);
         let last = self.items.len() - 1;
         sift_toward_root(&mut self.items, 0, last, entry);
@@ -67,10 +76,16 @@ impl TimerHeap {
     pub fn pop(&mut self) -> Option<HeapEntry> {
         let last = self.items.pop()?;
         if self.items.is_empty() {
+            self.latest = 0;
             return Some(last);
         }
-        let top = std::mem::replace(&mut self.items[0], last);
-        self.sift_to_leaf(0);
+        let top = self.items[0];
+        if top.when == self.latest {
+            self.sift_to_leaf_among_equals(last);
+        } else {
+            self.items[0] = last;
+            self.sift_to_leaf(0);
+        }
         Some(top)
     }
 
@@ -78,9 +93,29 @@ impl TimerHeap {
     /// re-heapifies: the rebuild step of `_run_once` (semantics 2.2 (1)).
     pub fn rebuild(&mut self, mut keep: impl FnMut(&HeapEntry) -> bool) {
         self.items.retain(|e| keep(e));
+        self.latest = self.items.iter().map(|e| e.when).max().unwrap_or(0);
         for i in (0..self.items.len() / 2).rev() {
             self.sift_to_leaf(i);
         }
+    }
+
+    /// [`Self::sift_to_leaf`] of `item` from the root when every deadline is the same. Every
+    /// comparison then has a known outcome: the hole takes the right child wherever there are
+    /// two (a tie prefers it), the left one at the last level if it is alone there, and the
+    /// item, not smaller than any parent, stays at the leaf the hole reached.
+    #[inline(never)]
+    fn sift_to_leaf_among_equals(&mut self, item: HeapEntry) {
+        let items = &mut self.items[..];
+        let mut pos = 0;
+        while 2 * pos + 2 < items.len() {
+            items[pos] = items[2 * pos + 2];
+            pos = 2 * pos + 2;
+        }
+        if let Some(&only) = items.get(2 * pos + 1) {
+            items[pos] = only;
+            pos = 2 * pos + 1;
+        }
+        items[pos] = item;
     }
 
     /// heapq's `_siftup`: walk the hole down to a leaf, then sift the item back up.
@@ -227,6 +262,13 @@ mod tests {
             Some(top)
         }
 
+        fn rebuild(&mut self, keep: impl Fn(&HeapEntry) -> bool) {
+            self.0.retain(keep);
+            for i in (0..self.0.len() / 2).rev() {
+                self.siftup(i);
+            }
+        }
+
         fn siftdown(&mut self, start: usize, mut pos: usize) {
             let item = self.0[pos];
             while pos > start {
@@ -258,8 +300,9 @@ mod tests {
         }
     }
 
-    /// Long random runs of pushes and pops with many equal deadlines, on heaps deep enough to
-    /// take the four-grandchildren path, pop exactly what the plain algorithm pops.
+    /// Long random runs of pushes, pops and rebuilds with many equal deadlines (all of them
+    /// equal in some rounds), on heaps deep enough to take the four-grandchildren path, pop
+    /// exactly what the plain algorithm pops.
     #[test]
     fn pops_match_the_plain_algorithm_on_random_histories() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
@@ -273,7 +316,18 @@ mod tests {
             let (mut heap, mut plain) = (TimerHeap::default(), PlainHeapq::default());
             let spread = 1 + round % 7;
             for i in 0..2_000u32 {
-                if next() % 5 < 3 {
+                let roll = next() % 50;
+                if roll == 0 {
+                    // A rebuild dropping about a third of the entries (or all of the latest).
+                    let latest = heap.as_slice().iter().map(|e| e.when).max();
+                    let salt = next();
+                    let keep = |e: &HeapEntry| {
+                        (u64::from(e.timer) ^ salt) % 3 != 0
+                            && (salt % 4 != 0 || Some(e.when) != latest)
+                    };
+                    heap.rebuild(keep);
+                    plain.rebuild(keep);
+                } else if roll % 5 < 3 {
                     let e = HeapEntry {
                         when: next() % spread,
                         timer: i,
