@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use aiosim::{Level, State};
 use aiosim_sim::graph::{Block, ExcSpec, Graph, Handler, Op, Ref};
@@ -33,6 +33,12 @@ use aiosim_sim::value::Value;
 
 use crate::oracle::{Finding, Oracle};
 use crate::oracles::gather::model::Model as CombinatorModel;
+
+mod names;
+mod steps;
+
+pub use names::NameMap;
+pub use steps::Steps;
 
 /// A finished run as the oracles see it.
 pub struct Judged<'a> {
@@ -1080,9 +1086,9 @@ pub struct RunModel {
     pub execs: Vec<OpExec>,
     exec_by: PairMap<usize>,
     /// The events of each step: (task, iteration) → event indices.
-    pub steps: BTreeMap<(Arc<str>, u64), Vec<usize>>,
+    pub steps: Steps,
     /// Every spawned task and created future.
-    pub objects: BTreeMap<Arc<str>, ObjectModel>,
+    pub objects: NameMap<ObjectModel>,
     /// The main task's name.
     pub main: Arc<str>,
     /// The iteration whose stop callback ended the main `run_until_complete` (the one after
@@ -1098,7 +1104,7 @@ pub struct RunModel {
     pub stray_callbacks: Vec<usize>,
     /// Every `cancel` op that ran, in order.
     pub cancels: Vec<CancelOp>,
-    hidden: std::collections::BTreeSet<Arc<str>>,
+    hidden: FxHashSet<Arc<str>>,
 }
 
 impl RunModel {
@@ -1158,7 +1164,7 @@ impl RunModel {
 
     /// The tasks with [`RunModel::hidden_cancellers`]: a fixpoint over the forwarding ops.
     fn collect_hidden(&mut self) {
-        let mut hidden: std::collections::BTreeSet<Arc<str>> = self
+        let mut hidden: FxHashSet<Arc<str>> = self
             .scenario
             .names
             .iter()
@@ -1208,7 +1214,7 @@ impl RunModel {
     /// The first event of `task`'s step in `iteration`.
     pub fn step_start(&self, task: &str, iteration: u64) -> Option<usize> {
         self.steps
-            .get(&(Arc::from(task), iteration))
+            .get(task, iteration)
             .and_then(|s| s.first().copied())
     }
 
@@ -1299,14 +1305,7 @@ impl RunModel {
             })
             .collect();
 
-        for (i, e) in events.iter().enumerate() {
-            if let Some(task) = e.task() {
-                m.steps
-                    .entry((task.clone(), iter_of(i)))
-                    .or_default()
-                    .push(i);
-            }
-        }
+        m.steps = Steps::of(events, iter_of);
         m.injection_seen = events.iter().any(|e| match e {
             Event::Op { out, .. } | Event::End { out, .. } | Event::Item { out, .. } => {
                 is_injected(out)
@@ -1334,7 +1333,7 @@ impl RunModel {
             self.exec_by.insert(start.task.clone(), start.at.clone(), s);
         }
         for (s, start) in report.op_starts.iter().enumerate() {
-            let step = self.steps.get(&(start.task.clone(), start.iteration));
+            let step = self.steps.get(&start.task, start.iteration);
             let mut gap = None;
             if let Some(step) = step {
                 let mut last_before = None;
@@ -1374,11 +1373,10 @@ impl RunModel {
 
     fn collect_objects(&mut self, report: &RunReport) {
         let events = &report.trace.events;
-        let mut objects: BTreeMap<Arc<str>, ObjectModel> = BTreeMap::new();
-        let entry = |objects: &mut BTreeMap<Arc<str>, ObjectModel>, name: &Arc<str>, task| {
+        let mut objects: NameMap<ObjectModel> = NameMap::default();
+        let entry = |objects: &mut NameMap<ObjectModel>, name: &Arc<str>, task| {
             objects
-                .entry(name.clone())
-                .or_insert_with(|| ObjectModel {
+                .get_or_insert_with(name, || ObjectModel {
                     name: name.clone(),
                     is_task: task,
                     ..ObjectModel::default()
@@ -1400,7 +1398,7 @@ impl RunModel {
                 what: Shown::FinalState(f.state),
             });
         }
-        let obs = |objects: &mut BTreeMap<Arc<str>, ObjectModel>,
+        let obs = |objects: &mut NameMap<ObjectModel>,
                    name: &Arc<str>,
                    pos: u64,
                    allowed: States,
@@ -1609,7 +1607,7 @@ impl RunModel {
                 _ => {}
             }
         }
-        for o in objects.values_mut() {
+        for o in objects.values_mut_unordered() {
             o.observations.sort_by_key(|ob| ob.pos);
         }
         // Cancel ops, in order.

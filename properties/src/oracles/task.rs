@@ -827,7 +827,7 @@ fn self_cancels(j: &Judged<'_>, require_uncancel: bool) -> Vec<Finding> {
         let x_name = &c.by;
         let Some(o) = m.object(x_name) else { continue };
         let k = j.iteration(c.event);
-        let step = m.steps.get(&(x_name.clone(), k));
+        let step = m.steps.get(x_name, k);
         let uncancel = step.and_then(|s| {
             s.iter().copied().find(|&i| {
                 i > c.event
@@ -1478,7 +1478,7 @@ fn task_18(j: &Judged<'_>) -> Vec<Finding> {
     let m = j.model();
     let events = j.events();
     let mut out = Vec::new();
-    for ((task, it), idxs) in &m.steps {
+    for ((task, it), idxs) in m.steps.iter() {
         let (Some(&a), Some(&b)) = (idxs.first(), idxs.last()) else {
             continue;
         };
