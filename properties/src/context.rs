@@ -64,10 +64,10 @@ impl<'a> Judged<'a> {
     /// The combinator oracles' model of the run (built on first use, then shared).
     pub(crate) fn combinators(&self) -> &'a CombinatorModel<'a> {
         let (graph, report, level) = (self.graph, self.report, self.level);
-        let ops = &self.model().scenario.ops;
+        let run = self.model();
         self.index
             .combinators
-            .get_or_init(|| CombinatorModel::new(graph, report, level, ops))
+            .get_or_init(|| CombinatorModel::new(graph, report, level, run))
     }
 
     /// The trace's events.
@@ -1332,6 +1332,17 @@ impl RunModel {
         for (s, start) in report.op_starts.iter().enumerate() {
             self.exec_by.insert(start.task.clone(), start.at.clone(), s);
         }
+        // The start of the op of each `op` and `item` event (a step's events are its task's).
+        let event_starts: Vec<Option<usize>> = events
+            .iter()
+            .map(|e| match e {
+                Event::Op { task, at, .. } | Event::Item { task, at, .. } => {
+                    self.exec_by.get(task, at).copied()
+                }
+                _ => None,
+            })
+            .collect();
+        self.execs.reserve(report.op_starts.len());
         for (s, start) in report.op_starts.iter().enumerate() {
             let step = self.steps.get(&start.task, start.iteration);
             let mut gap = None;
@@ -1344,8 +1355,7 @@ impl RunModel {
                             let ancestor = start.at.len() > at.len()
                                 && start.at.starts_with(&**at)
                                 && start.at.as_bytes()[at.len()] == b'.';
-                            let started_before =
-                                self.exec_by.get(&start.task, at).is_some_and(|&q| q < s);
+                            let started_before = event_starts[i].is_some_and(|q| q < s);
                             started_before && !ancestor
                         }
                         _ => false,
@@ -1359,14 +1369,19 @@ impl RunModel {
                     None => step.first().copied(),
                 };
             }
+            let event = index.op.get(&start.task, &start.at).copied();
             self.execs.push(OpExec {
                 task: start.task.clone(),
                 at: start.at.clone(),
                 start_t: start.t,
                 start_iteration: start.iteration,
                 gap,
-                event: index.op.get(&start.task, &start.at).copied(),
-                op: self.scenario.ops.position(&start.task, &start.at),
+                event,
+                // The op of its `op` event, which ended this very op.
+                op: match event {
+                    Some(e) => self.event_ops[e],
+                    None => self.scenario.ops.position(&start.task, &start.at),
+                },
             });
         }
     }

@@ -809,7 +809,7 @@ pub(crate) mod model {
 
     use rustc_hash::FxHashMap as HashMap;
 
-    use crate::context::{OpInfo, OpTable, PairMap};
+    use crate::context::{OpInfo, OpTable, PairMap, RunModel};
     use std::sync::Arc;
 
     use aiosim::{Level, State};
@@ -1090,7 +1090,7 @@ pub(crate) mod model {
             graph: &'a Graph,
             report: &'a RunReport,
             level: Level,
-            ops: &'a OpTable,
+            run: &'a RunModel,
         ) -> Model<'a> {
             let events = &report.trace.events[..];
             let iters = &report.event_iterations[..];
@@ -1107,14 +1107,14 @@ pub(crate) mod model {
                 events,
                 iters,
                 runs: Vec::new(),
-                ops,
+                ops: &run.scenario.ops,
                 objs: HashMap::default(),
                 cancels: HashMap::default(),
                 uncancels: HashMap::default(),
                 task_events,
                 requests: &report.cancel_requests,
             };
-            model.build_runs(report);
+            model.build_runs(report, run);
             model.build_objs(report);
             model
         }
@@ -1129,7 +1129,7 @@ pub(crate) mod model {
                 .find(|&i| !inside(&self.events[i], at))
         }
 
-        fn build_runs(&mut self, report: &RunReport) {
+        fn build_runs(&mut self, report: &RunReport, run: &'a RunModel) {
             let mut items: PairMap<Vec<usize>> = PairMap::with_capacity(report.op_starts.len());
             for (i, e) in self.events.iter().enumerate() {
                 if let Event::Item { task, at, .. } = e {
@@ -1141,7 +1141,7 @@ pub(crate) mod model {
                 let Event::Op { task, at, .. } = e else {
                     continue;
                 };
-                let Some(node) = self.ops.get(task, at) else {
+                let Some(node) = run.op_of_event(self.events, i) else {
                     continue;
                 };
                 let Some(start) = self.start_of(task, i, at) else {
@@ -1162,11 +1162,11 @@ pub(crate) mod model {
             for r in &runs {
                 finished.insert(r.task.clone(), r.at.clone(), ());
             }
-            for s in &report.op_starts {
+            for (s, exec) in report.op_starts.iter().zip(&run.execs) {
                 if finished.get(&s.task, &s.at).is_some() {
                     continue;
                 }
-                let Some(node) = self.ops.get(&s.task, &s.at) else {
+                let Some(node) = run.exec_op(exec) else {
                     continue;
                 };
                 let Some(start) = self.start_of(&s.task, self.events.len(), &s.at) else {
