@@ -1084,6 +1084,9 @@ pub struct RunModel {
     event_ops: Vec<Option<usize>>,
     /// Every op that ran, in start order (parallel to `report.op_starts`).
     pub execs: Vec<OpExec>,
+    /// The last start of each scenario op that ran, by the op's position in the scenario.
+    exec_by_op: Vec<Option<usize>>,
+    /// The last start of each op that ran and is not in the scenario, by (task, path).
     exec_by: PairMap<usize>,
     /// The events of each step: (task, iteration) → event indices.
     pub steps: Steps,
@@ -1120,8 +1123,17 @@ impl RunModel {
 
     /// The run of op (`task`, `at`).
     pub fn exec(&self, task: &str, at: &str) -> Option<&OpExec> {
-        let i = *self.exec_by.get(task, at)?;
+        let i = self.start_index(task, at, self.scenario.ops.position(task, at))?;
         self.execs.get(i)
+    }
+
+    /// The index in `execs` of the last start of op (`task`, `at`), whose position in the
+    /// scenario is `op`.
+    fn start_index(&self, task: &str, at: &str, op: Option<usize>) -> Option<usize> {
+        match op {
+            Some(p) => self.exec_by_op[p],
+            None => self.exec_by.get(task, at).copied(),
+        }
     }
 
     /// The op of an `op` or `item` event.
@@ -1328,22 +1340,42 @@ impl RunModel {
 
     fn collect_execs(&mut self, report: &RunReport, index: &TraceIndex) {
         let events = &report.trace.events;
-        self.exec_by = PairMap::with_capacity(report.op_starts.len());
-        for (s, start) in report.op_starts.iter().enumerate() {
-            self.exec_by.insert(start.task.clone(), start.at.clone(), s);
+        // The `op` event and the scenario op of each start.
+        let ends: Vec<(Option<usize>, Option<usize>)> = report
+            .op_starts
+            .iter()
+            .map(|start| {
+                let event = index.op.get(&start.task, &start.at).copied();
+                // The op of its `op` event, which ended this very op.
+                let op = match event {
+                    Some(e) => self.event_ops[e],
+                    None => self.scenario.ops.position(&start.task, &start.at),
+                };
+                (event, op)
+            })
+            .collect();
+        self.exec_by_op = vec![None; self.scenario.ops.values().len()];
+        for (s, (start, &(_, op))) in report.op_starts.iter().zip(&ends).enumerate() {
+            match op {
+                Some(p) => self.exec_by_op[p] = Some(s),
+                None => {
+                    self.exec_by.insert(start.task.clone(), start.at.clone(), s);
+                }
+            }
         }
         // The start of the op of each `op` and `item` event (a step's events are its task's).
         let event_starts: Vec<Option<usize>> = events
             .iter()
-            .map(|e| match e {
+            .enumerate()
+            .map(|(i, e)| match e {
                 Event::Op { task, at, .. } | Event::Item { task, at, .. } => {
-                    self.exec_by.get(task, at).copied()
+                    self.start_index(task, at, self.event_ops[i])
                 }
                 _ => None,
             })
             .collect();
         self.execs.reserve(report.op_starts.len());
-        for (s, start) in report.op_starts.iter().enumerate() {
+        for (s, (start, &(event, op))) in report.op_starts.iter().zip(&ends).enumerate() {
             let step = self.steps.get(&start.task, start.iteration);
             let mut gap = None;
             if let Some(step) = step {
@@ -1369,7 +1401,6 @@ impl RunModel {
                     None => step.first().copied(),
                 };
             }
-            let event = index.op.get(&start.task, &start.at).copied();
             self.execs.push(OpExec {
                 task: start.task.clone(),
                 at: start.at.clone(),
@@ -1377,11 +1408,7 @@ impl RunModel {
                 start_iteration: start.iteration,
                 gap,
                 event,
-                // The op of its `op` event, which ended this very op.
-                op: match event {
-                    Some(e) => self.event_ops[e],
-                    None => self.scenario.ops.position(&start.task, &start.at),
-                },
+                op,
             });
         }
     }
