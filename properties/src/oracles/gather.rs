@@ -809,7 +809,7 @@ pub(crate) mod model {
 
     use rustc_hash::FxHashMap as HashMap;
 
-    use crate::context::{OpInfo, OpTable, PairMap, RunModel};
+    use crate::context::{OpInfo, OpTable, PairMap, RunModel, Steps};
     use std::sync::Arc;
 
     use aiosim::{Level, State};
@@ -1049,7 +1049,7 @@ pub(crate) mod model {
         cancels: HashMap<Arc<str>, Vec<CancelOp>>,
         uncancels: HashMap<Arc<str>, usize>,
         /// Events of each task, in order.
-        pub task_events: HashMap<Arc<str>, Vec<usize>>,
+        steps: &'a Steps,
         /// Every cancel request the run made, in order.
         requests: &'a [CancelRequest],
     }
@@ -1094,13 +1094,6 @@ pub(crate) mod model {
         ) -> Model<'a> {
             let events = &report.trace.events[..];
             let iters = &report.event_iterations[..];
-            let mut task_events: HashMap<Arc<str>, Vec<usize>> =
-                HashMap::with_capacity_and_hasher(report.finals.len(), Default::default());
-            for (i, e) in events.iter().enumerate() {
-                if let Some(t) = e.task() {
-                    task_events.entry(t.clone()).or_default().push(i);
-                }
-            }
             let mut model = Model {
                 level,
                 main: graph.main_task().name.clone(),
@@ -1111,7 +1104,7 @@ pub(crate) mod model {
                 objs: HashMap::default(),
                 cancels: HashMap::default(),
                 uncancels: HashMap::default(),
-                task_events,
+                steps: &run.steps,
                 requests: &report.cancel_requests,
             };
             model.build_runs(report, run);
@@ -1120,7 +1113,7 @@ pub(crate) mod model {
         }
 
         fn start_of(&self, task: &Arc<str>, upto: usize, at: &str) -> Option<usize> {
-            let list = self.task_events.get(task)?;
+            let list = self.steps.task_events(task);
             let k = list.partition_point(|&i| i < upto);
             list[..k]
                 .iter()
@@ -1578,10 +1571,12 @@ pub(crate) mod model {
 
         /// The events of `task` strictly between two events.
         pub(crate) fn task_events_between(&self, task: &str, from: usize, to: usize) -> Vec<usize> {
-            self.task_events
-                .get(task)
-                .map(|v| v.iter().copied().filter(|&i| i > from && i < to).collect())
-                .unwrap_or_default()
+            self.steps
+                .task_events(task)
+                .iter()
+                .copied()
+                .filter(|&i| i > from && i < to)
+                .collect()
         }
 
         /// The `op` events of the direct children of block `at` whose segment is `seg`
