@@ -450,12 +450,14 @@ pub struct OpInfo {
     /// For a `timeout` or `taskgroup` block: the path of the last op of its body (`None`
     /// when the body is empty, and for every other op).
     pub body_end: Option<Arc<str>>,
+    /// The op kind, found once from the op's keyword.
+    kind: OpKind,
 }
 
 impl OpInfo {
     /// The op kind.
     pub fn kind(&self) -> OpKind {
-        OpKind::from_keyword(self.op.keyword()).expect("every op keyword is a kind")
+        self.kind
     }
 
     /// The one object the op names, for ops that name exactly one.
@@ -1842,6 +1844,7 @@ fn walk(task: &Arc<str>, block: &Block, anc: &mut Vec<(Arc<str>, Op)>, out: &mut
                 Op::Timeout { body, .. } | Op::TaskGroup(body) => body.last().map(|n| n.at.clone()),
                 _ => None,
             },
+            kind: OpKind::from_keyword(node.op.keyword()).expect("every op keyword is a kind"),
         };
         out.insert(info);
         let nested: Vec<&Block> = match &node.op {
