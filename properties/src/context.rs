@@ -1330,8 +1330,8 @@ impl RunModel {
 
         m.collect_execs(report, index);
         m.collect_objects(report);
-        m.collect_registrations(events);
-        m.collect_queued(report);
+        let spawns = m.collect_op_effects(events);
+        m.collect_queued(report, &spawns);
 
         if let Some(e) = m.objects.get(&m.main).and_then(|o| o.end) {
             m.stop_iteration = Some(iter_of(e) + 1);
@@ -1654,44 +1654,46 @@ impl RunModel {
         for o in objects.values_mut_unordered() {
             o.observations.sort_by_key(|ob| ob.pos);
         }
-        // Cancel ops, in order.
-        let mut cancels = Vec::new();
-        for oe in self.op_events(events, 0) {
-            if let Op::Cancel { target, msg } = &oe.info.op {
-                let accepted = if is_bool(oe.out, true) {
-                    Some(true)
-                } else if is_bool(oe.out, false) {
-                    Some(false)
-                } else {
-                    None
-                };
-                cancels.push(CancelOp {
-                    by: oe.task.clone(),
-                    target: target.name().clone(),
-                    msg: msg.clone(),
-                    event: oe.event,
-                    accepted,
-                });
-            }
-        }
-        self.cancels = cancels;
         self.objects = objects;
     }
 
-    fn collect_registrations(&mut self, events: &[Event]) {
+    /// In one pass over the `op` events: every `cancel` op, every registration of
+    /// `add_done_callback` (each matched with the `callback` event that ran it), and the
+    /// `spawn` ops that succeeded (returned as (event, task), in order).
+    fn collect_op_effects(&mut self, events: &[Event]) -> Vec<(usize, Arc<str>)> {
+        let mut cancels = Vec::new();
         let mut regs = Vec::new();
+        let mut spawns = Vec::new();
         for oe in self.op_events(events, 0) {
-            if matches!(oe.out, Outcome::Ok(_))
-                && let Op::AddDoneCallback { target, label } = &oe.info.op
-            {
-                regs.push(Registration {
+            let ok = matches!(oe.out, Outcome::Ok(_));
+            match &oe.info.op {
+                Op::Cancel { target, msg } => {
+                    let accepted = if is_bool(oe.out, true) {
+                        Some(true)
+                    } else if is_bool(oe.out, false) {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    cancels.push(CancelOp {
+                        by: oe.task.clone(),
+                        target: target.name().clone(),
+                        msg: msg.clone(),
+                        event: oe.event,
+                        accepted,
+                    });
+                }
+                Op::AddDoneCallback { target, label } if ok => regs.push(Registration {
                     of: target.name().clone(),
                     label: label.clone(),
                     event: oe.event,
                     ran: None,
-                });
+                }),
+                Op::Spawn(t) if ok => spawns.push((oe.event, t.name.clone())),
+                _ => {}
             }
         }
+        self.cancels = cancels;
         for (i, e) in events.iter().enumerate() {
             if let Event::Callback { of, label, .. } = e {
                 match regs
@@ -1704,27 +1706,26 @@ impl RunModel {
             }
         }
         self.registrations = regs;
+        spawns
     }
 
-    fn collect_queued(&mut self, report: &RunReport) {
+    /// The ready-queue entries whose queueing the trace shows, given the `spawn` ops that
+    /// succeeded as (event, task).
+    fn collect_queued(&mut self, report: &RunReport, spawns: &[(usize, Arc<str>)]) {
         let events = &report.trace.events;
         let iter_of = |i: usize| report.event_iterations.get(i).copied().unwrap_or(0);
         let mut queued = Vec::new();
         // First steps.
-        for oe in self.op_events(events, 0) {
-            if matches!(oe.out, Outcome::Ok(_))
-                && let Op::Spawn(t) = &oe.info.op
-            {
-                let i = oe.event;
-                queued.push(Queued {
-                    kind: QueuedKind::FirstStep(t.name.clone()),
-                    iteration: iter_of(i),
-                    by_timer: false,
-                    key: (before(i), 0),
-                    cause: Some(i),
-                    runs: self.objects.get(&t.name).and_then(ObjectModel::first_event),
-                });
-            }
+        for (i, task) in spawns {
+            let i = *i;
+            queued.push(Queued {
+                kind: QueuedKind::FirstStep(task.clone()),
+                iteration: iter_of(i),
+                by_timer: false,
+                key: (before(i), 0),
+                cause: Some(i),
+                runs: self.objects.get(task).and_then(ObjectModel::first_event),
+            });
         }
         // Done-callbacks.
         for r in &self.registrations {
