@@ -33,6 +33,7 @@ use aiosim_sim::value::Value;
 
 use crate::oracle::{Finding, Oracle};
 use crate::oracles::gather::model::Model as CombinatorModel;
+use crate::oracles::task::counts::Counts;
 
 mod names;
 mod steps;
@@ -68,6 +69,12 @@ impl<'a> Judged<'a> {
         self.index
             .combinators
             .get_or_init(|| CombinatorModel::new(graph, report, level, run))
+    }
+
+    /// The `cancelling()` count findings of the run (replayed on first use, then shared by
+    /// the oracles that judge them).
+    pub(crate) fn counts(&self) -> &'a Counts {
+        self.index.counts.get_or_init(|| Counts::of(self))
     }
 
     /// The trace's events.
@@ -116,6 +123,8 @@ pub struct TraceIndex<'a> {
     model: OnceLock<RunModel>,
     /// The combinator oracles' model, built on first use by [`Judged::combinators`].
     combinators: OnceLock<CombinatorModel<'a>>,
+    /// The `cancelling()` count findings, replayed on first use by [`Judged::counts`].
+    counts: OnceLock<Counts>,
 }
 
 impl std::fmt::Debug for TraceIndex<'_> {

@@ -8,7 +8,7 @@ mod loop_;
 mod run;
 mod shield;
 mod sleep;
-mod task;
+pub(crate) mod task;
 mod task_group;
 mod timeout;
 mod wait;

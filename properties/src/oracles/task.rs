@@ -10,10 +10,12 @@ use aiosim_sim::trace::{Event, OpKind, Outcome};
 
 use super::fut::{out_of, show};
 use crate::context::{
-    CompletedBy, Judged, OpExec, QueuedKind, States, after, as_int, before, finding, is_bool,
-    is_injected, oracle, show_msg, unresolved,
+    CompletedBy, Judged, OpExec, QueuedKind, States, after, before, finding, is_bool, is_injected,
+    oracle, show_msg, unresolved,
 };
 use crate::oracle::{Finding, Oracle};
+
+pub(crate) mod counts;
 
 /// IDs of this area without an oracle: (ID, reason and where it is tested).
 pub const NOT_JUDGED: &[(&str, &str)] = &[
@@ -206,166 +208,6 @@ fn task_2(j: &Judged<'_>) -> Vec<Finding> {
     out
 }
 
-/// Which rule a `cancelling()` count finding breaks.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CountRule {
-    /// A read differs from the count the previous read and the `cancel` calls since then
-    /// give: +1 for each that returned true, 0 for false (TASK-3).
-    Read,
-    /// `uncancel` takes 1 off, never below 0 (TASK-11).
-    Uncancel,
-    /// After the task ended only `uncancel` changes the count, which survives the end
-    /// (TASK-11).
-    AfterEnd,
-}
-
-/// Replays what the trace shows of `cancelling()` counts: inside one step (where nothing
-/// else runs), and after a task ended (when only `uncancel` can change it).
-fn count_checks(j: &Judged<'_>) -> Vec<(CountRule, Finding)> {
-    let m = j.model();
-    let events = j.events();
-    let mut out = Vec::new();
-    for idxs in m.steps.values() {
-        let mut known: HashMap<Arc<str>, (i64, usize)> = HashMap::default();
-        for &i in idxs {
-            let Event::Op { out: res, .. } = &events[i] else {
-                if matches!(events[i], Event::Item { .. }) {
-                    known.clear();
-                }
-                continue;
-            };
-            let Some(info) = m.op_of_event(events, i) else {
-                known.clear();
-                continue;
-            };
-            match &info.op {
-                Op::Cancelling(t) => {
-                    if let Some(v) = as_int(res) {
-                        if let Some(&(k, ki)) = known.get(&t.name)
-                            && k != v
-                        {
-                            out.push((
-                                CountRule::Read,
-                                finding(
-                                    [ki, i],
-                                    format!(
-                                        "cancelling({}) read {v}, but the count was {k} at \
-                                         event {ki} and nothing in between changed it",
-                                        t.name
-                                    ),
-                                ),
-                            ));
-                        }
-                        known.insert(t.name.clone(), (v, i));
-                    }
-                }
-                Op::Uncancel(t) => {
-                    if let Some(v) = as_int(res) {
-                        let bad = match known.get(&t.name) {
-                            Some(&(k, _)) => v != (k - 1).max(0),
-                            None => v < 0,
-                        };
-                        if bad {
-                            let prev = known.get(&t.name).copied();
-                            out.push((
-                                CountRule::Uncancel,
-                                finding(
-                                    prev.map(|p| p.1).into_iter().chain([i]),
-                                    format!(
-                                        "uncancel({}) returned {v}; from a count of {} it must \
-                                         return one less, never below 0",
-                                        t.name,
-                                        prev.map_or("?".to_string(), |p| p.0.to_string())
-                                    ),
-                                ),
-                            ));
-                        }
-                        known.insert(t.name.clone(), (v, i));
-                    }
-                }
-                Op::Cancel {
-                    target: Ref::Task(t),
-                    ..
-                } => {
-                    let mine = known.remove(&t.name);
-                    // The request may be forwarded to the tasks it awaits.
-                    known.clear();
-                    if let Some((k, ki)) = mine {
-                        let k = if is_bool(res, true) { k + 1 } else { k };
-                        known.insert(t.name.clone(), (k, ki));
-                    }
-                }
-                Op::Cancel { .. }
-                | Op::Done(_)
-                | Op::Cancelled(_)
-                | Op::Future(_)
-                | Op::SetResult { .. }
-                | Op::SetException { .. }
-                | Op::AddDoneCallback { .. }
-                | Op::Spawn(_)
-                | Op::Return(_) => {}
-                _ => known.clear(),
-            }
-        }
-    }
-    // After the end: only uncancel changes the count.
-    for o in m.objects.values().filter(|o| o.is_task) {
-        let Some(e) = o.end else { continue };
-        let mut known: Option<(i64, usize)> = None;
-        for oe in m.op_events(events, e + 1) {
-            let (i, res, info) = (oe.event, oe.out, oe.info);
-            if info.target() != Some(&o.name) {
-                continue;
-            }
-            match &info.op {
-                Op::Cancelling(_) | Op::Uncancel(_) => {
-                    let Some(v) = as_int(res) else { continue };
-                    let uncancel = matches!(info.op, Op::Uncancel(_));
-                    if let Some((k, ki)) = known {
-                        let want = if uncancel { (k - 1).max(0) } else { k };
-                        if v != want {
-                            out.push((
-                                CountRule::AfterEnd,
-                                finding(
-                                    [e, ki, i],
-                                    format!(
-                                        "task {} had ended with cancelling() {k}; {} must give \
-                                         {want}, but gave {v} (after the end only uncancel \
-                                         changes the count)",
-                                        o.name,
-                                        info.op.keyword()
-                                    ),
-                                ),
-                            ));
-                        }
-                    }
-                    known = Some((v, i));
-                }
-                Op::Cancel { .. } if is_bool(res, true) => {
-                    // Judged by TASK-3's done check; the count stays.
-                }
-                _ => {}
-            }
-        }
-        if let (Some((k, ki)), Some(fc)) = (known, o.final_cancelling)
-            && i64::from(fc) != k
-        {
-            out.push((
-                CountRule::AfterEnd,
-                finding(
-                    [e, ki],
-                    format!(
-                        "task {} showed cancelling() {k} after its end, but its final count is \
-                         {fc}; the count is not reset and only uncancel changes it",
-                        o.name
-                    ),
-                ),
-            ));
-        }
-    }
-    out
-}
-
 /// TASK-3: `cancel()` on a done task returns false and leaves `cancelling()` unchanged; on a
 /// pending task it returns true, every time, and adds 1.
 fn task_3(j: &Judged<'_>) -> Vec<Finding> {
@@ -389,12 +231,7 @@ fn task_3(j: &Judged<'_>) -> Vec<Finding> {
             ));
         }
     }
-    out.extend(
-        count_checks(j)
-            .into_iter()
-            .filter(|(r, _)| *r == CountRule::Read)
-            .map(|(_, f)| f),
-    );
+    out.extend(j.counts().read.iter().cloned());
     out
 }
 
@@ -941,11 +778,7 @@ fn task_9(j: &Judged<'_>) -> Vec<Finding> {
 /// TASK-11: `uncancel` takes 1 off the count (never below 0) and never withdraws a recorded
 /// request; the count survives the end of the task.
 fn task_11(j: &Judged<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = count_checks(j)
-        .into_iter()
-        .filter(|(r, _)| matches!(r, CountRule::Uncancel | CountRule::AfterEnd))
-        .map(|(_, f)| f)
-        .collect();
+    let mut out = j.counts().uncancel.clone();
     out.extend(doomed_before_start(j, true));
     out.extend(self_cancels(j, true));
     out
