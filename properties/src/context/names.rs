@@ -1,6 +1,6 @@
 //! Maps keyed by a task or future name, found by hashing and visited in name order.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -13,8 +13,9 @@ pub struct NameMap<V> {
     slots: Vec<(Arc<str>, V)>,
     /// The slot of each name.
     slot_of: FxHashMap<Arc<str>, usize>,
-    /// The slots, sorted by name.
-    order: Vec<usize>,
+    /// The slots, sorted by name: sorted once when the map is first visited in order after
+    /// a name was added, so that building a map of `n` names costs O(n log n).
+    order: OnceLock<Vec<usize>>,
 }
 
 impl<V> Default for NameMap<V> {
@@ -22,7 +23,7 @@ impl<V> Default for NameMap<V> {
         NameMap {
             slots: Vec::new(),
             slot_of: FxHashMap::default(),
-            order: Vec::new(),
+            order: OnceLock::new(),
         }
     }
 }
@@ -51,8 +52,7 @@ impl<V> NameMap<V> {
     /// Adds a name that has no value yet, and returns its slot.
     fn insert_new(&mut self, name: Arc<str>, value: V) -> usize {
         let slot = self.slots.len();
-        let rank = self.order.partition_point(|&s| *self.slots[s].0 < *name);
-        self.order.insert(rank, slot);
+        self.order.take();
         self.slot_of.insert(name.clone(), slot);
         self.slots.push((name, value));
         slot
@@ -60,7 +60,12 @@ impl<V> NameMap<V> {
 
     /// Every name with its value, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
-        self.order.iter().map(|&s| {
+        let order = self.order.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.slots.len()).collect();
+            order.sort_unstable_by(|&a, &b| self.slots[a].0.cmp(&self.slots[b].0));
+            order
+        });
+        order.iter().map(|&s| {
             let (name, value) = &self.slots[s];
             (name, value)
         })
