@@ -44,7 +44,7 @@ pub use steps::Steps;
 /// A finished run as the oracles see it.
 pub struct Judged<'a> {
     /// The scenario.
-    pub graph: &'a Graph,
+    pub graph: &'a Arc<Graph>,
     /// The trace, the iteration of each event, op starts and final states.
     pub report: &'a RunReport,
     /// Lookups over the trace.
@@ -986,16 +986,18 @@ pub struct ScenarioModel {
 
 impl ScenarioModel {
     /// The model of `graph`. A thread keeps the model of the last scenario it was asked
-    /// about (with a copy of that scenario to compare against), so that the runs of one
-    /// exploration build it once per thread.
-    pub fn of(graph: &Graph) -> Arc<ScenarioModel> {
+    /// about, with a share of that scenario, so that the runs of one exploration build it
+    /// once per thread. The model is reused for that same shared scenario (which cannot
+    /// change while the thread holds its share) without comparing, and for an equal one.
+    pub fn of(graph: &Arc<Graph>) -> Arc<ScenarioModel> {
         thread_local! {
-            static LAST: RefCell<Option<(Graph, Arc<ScenarioModel>)>> = const { RefCell::new(None) };
+            static LAST: RefCell<Option<(Arc<Graph>, Arc<ScenarioModel>)>> =
+                const { RefCell::new(None) };
         }
         LAST.with(|last| {
             let mut last = last.borrow_mut();
             if let Some((seen, model)) = last.as_ref()
-                && seen == graph
+                && (Arc::ptr_eq(seen, graph) || **seen == **graph)
             {
                 return model.clone();
             }
@@ -1310,7 +1312,7 @@ impl RunModel {
             })
     }
 
-    fn build(graph: &Graph, report: &RunReport, index: &TraceIndex) -> RunModel {
+    fn build(graph: &Arc<Graph>, report: &RunReport, index: &TraceIndex) -> RunModel {
         let events = &report.trace.events;
         let iter_of = |i: usize| report.event_iterations.get(i).copied().unwrap_or(0);
         let mut m = RunModel {

@@ -47,7 +47,7 @@ fn run_schedule(g: &Arc<Graph>, schedule: &Schedule) -> RunReport {
 
 fn judge_with(
     oracles: &Oracles,
-    g: &Graph,
+    g: &Arc<Graph>,
     report: &RunReport,
     level: Level,
 ) -> Vec<(&'static str, Finding)> {

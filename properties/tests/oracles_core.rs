@@ -52,7 +52,7 @@ fn run(g: &Arc<Graph>, level: Level, seed: u64) -> RunReport {
 }
 
 /// The findings of oracle `o` on run `r` of `g`, none if `o` does not apply at `level`.
-fn judge_with(o: &dyn Oracle, g: &Graph, r: &RunReport, level: Level) -> Vec<Finding> {
+fn judge_with(o: &dyn Oracle, g: &Arc<Graph>, r: &RunReport, level: Level) -> Vec<Finding> {
     if level != Level::Fifo && o.faithful_only() {
         return Vec::new();
     }
@@ -63,7 +63,7 @@ fn judge_with(o: &dyn Oracle, g: &Graph, r: &RunReport, level: Level) -> Vec<Fin
 /// `ID [events]: explanation` followed by the run.
 fn describe_findings(
     oracles: &[Box<dyn Oracle>],
-    g: &Graph,
+    g: &Arc<Graph>,
     r: &RunReport,
     level: Level,
 ) -> Vec<String> {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use aiosim_properties::context::ScenarioModel;
 use aiosim_sim::graph::{Graph, parse_graph};
 
-fn graph(text: &[u8]) -> Graph {
-    parse_graph(text).expect("an example graph parses")
+fn graph(text: &[u8]) -> Arc<Graph> {
+    Arc::new(parse_graph(text).expect("an example graph parses"))
 }
 
 fn op_sites(model: &ScenarioModel) -> Vec<(String, String)> {
@@ -31,9 +31,11 @@ fn the_model_follows_the_scenario_asked_about() {
     let second = ScenarioModel::of(&b);
     assert_ne!(op_sites(&first), op_sites(&second));
     assert_eq!(op_sites(&ScenarioModel::of(&a)), op_sites(&first));
-    // An equal copy of the scenario just asked about shares its model.
+    // The scenario just asked about, and an equal copy of it, share its model.
     let b_again = ScenarioModel::of(&b);
-    assert!(Arc::ptr_eq(&ScenarioModel::of(&b.clone()), &b_again));
+    assert!(Arc::ptr_eq(&ScenarioModel::of(&b), &b_again));
+    let b_copy = Arc::new(Graph::clone(&b));
+    assert!(Arc::ptr_eq(&ScenarioModel::of(&b_copy), &b_again));
 }
 
 #[test]

@@ -33,7 +33,7 @@ pub fn run_under(g: &Arc<Graph>, schedule: &Schedule) -> (RunReport, DecisionLog
 /// Gives `judge` the finished run `report` of `g`, scheduled at `level`, as the oracles see
 /// it, and returns what it finds.
 pub fn judge_run<T>(
-    g: &Graph,
+    g: &Arc<Graph>,
     report: &RunReport,
     level: Level,
     judge: impl FnOnce(&Judged<'_>) -> T,

@@ -21,8 +21,9 @@ pub struct Violation {
 
 /// What a check sees of one run.
 pub struct RunView<'a> {
-    /// The scenario.
-    pub graph: &'a Graph,
+    /// The scenario, as shared by the runs of one exploration (checks that derive something
+    /// from the scenario alone can keep it for the next run of the same one).
+    pub graph: &'a Arc<Graph>,
     /// The run's trace and how it ended.
     pub report: &'a RunReport,
     /// The runtime sanity violations recorded during the run.
