@@ -306,6 +306,9 @@ pub(crate) struct TaskSlot {
     /// Created by the runtime itself (the shutdown steps of `run`): never a target of an
     /// injected cancellation.
     pub internal: bool,
+    /// `_log_destroy_pending`: whether the task is reported if the loop goes away while it is
+    /// pending. Off for the tasks `run_until_complete` wraps around a body.
+    pub log_destroy_pending: bool,
 }
 
 impl TaskSlot {
@@ -319,6 +322,7 @@ impl TaskSlot {
         waiter: None,
         throw: None,
         internal: false,
+        log_destroy_pending: true,
     };
 }
 
@@ -430,6 +434,12 @@ pub(crate) struct Core {
     pub level: Level,
     /// Whether the scheduler injects cancellations.
     pub injecting: bool,
+    /// Whether an exception handler is installed: reports are then handed to it as soon as
+    /// the handle that made them has run.
+    pub handled: bool,
+    /// Whether the loop has something to do before the next handle: ask the scheduler for an
+    /// injection, or hand waiting reports to the handler ([`Core::refresh_attention`]).
+    pub attention: bool,
     /// Whether the scheduler reads the task of each candidate.
     pub reads_tasks: bool,
     pub observer: Option<Box<dyn Observer>>,
@@ -476,6 +486,8 @@ impl Core {
             scheduler: None,
             level: Level::Fifo,
             injecting: false,
+            handled: false,
+            attention: false,
             reads_tasks: false,
             observer: None,
             reports: Vec::new(),
@@ -516,6 +528,8 @@ impl Core {
         self.scheduler = None;
         self.level = Level::Fifo;
         self.injecting = false;
+        self.handled = false;
+        self.attention = false;
         self.reads_tasks = false;
         self.observer = None;
         self.reports.clear();
@@ -533,8 +547,19 @@ impl Core {
     pub(crate) fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
         self.level = scheduler.level();
         self.injecting = scheduler.injects();
+        self.refresh_attention();
         self.reads_tasks = scheduler.reads_tasks();
         self.scheduler = Some(scheduler);
+    }
+
+    /// Whether reports wait for the installed exception handler.
+    pub(crate) fn reports_waiting(&self) -> bool {
+        self.handled && !self.reports.is_empty()
+    }
+
+    /// Recomputes [`Core::attention`] after what it depends on changed.
+    pub(crate) fn refresh_attention(&mut self) {
+        self.attention = self.injecting || self.reports_waiting();
     }
 
     /// The installed scheduler (only asked from level 1 on, so one is installed).
@@ -576,6 +601,7 @@ impl Core {
             exception,
             task,
         });
+        self.attention |= self.handled;
     }
 }
 

@@ -16,8 +16,8 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::core::{
-    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutSlot, FutState,
-    HandleCb, HandleObj, TaskId, UserDoneFn, with_core, with_slot,
+    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutKind, FutSlot,
+    FutState, HandleCb, HandleObj, TaskId, UserDoneFn, with_core, with_slot,
 };
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
@@ -90,6 +90,8 @@ impl std::error::Error for RunError {}
 
 /// What the loop must do with the borrow released after an entry's bookkeeping.
 enum Action {
+    /// Hand the waiting reports to the exception handler (no entry was taken).
+    Reports,
     Nothing,
     Poll(TaskId, Body),
     User(Box<dyn FnOnce()>),
@@ -181,16 +183,28 @@ impl EventLoop {
     /// Sets the exception handler: it receives every report (unretrieved exceptions, tasks
     /// destroyed while pending, errors during shutdown, misused awaits). Without one, reports
     /// are logged through `tracing` and kept for [`EventLoop::take_reports`].
+    ///
+    /// While the loop runs, the handler is called as soon as the handle that made a report
+    /// has run (CPython calls it inside that handle, where the loop cannot lend itself out).
     pub fn set_exception_handler(&self, handler: impl FnMut(&ErrorReport) + 'static) {
         *self.handler.borrow_mut() = Some(Box::new(handler));
+        self.with(|c| {
+            c.handled = true;
+            c.refresh_attention();
+        });
     }
 
     /// Reports not delivered to a handler yet.
     pub fn take_reports(&self) -> Vec<ErrorReport> {
-        self.with(|c| std::mem::take(&mut c.reports))
+        self.with(|c| {
+            let reports = std::mem::take(&mut c.reports);
+            c.refresh_attention();
+            reports
+        })
     }
 
-    fn deliver_reports(&self) {
+    /// Hands the waiting reports to the exception handler, if one is installed.
+    pub(crate) fn deliver_reports(&self) {
         let mut handler = self.handler.borrow_mut();
         if let Some(h) = handler.as_mut() {
             for r in self.take_reports() {
@@ -265,6 +279,8 @@ impl EventLoop {
         F: std::future::Future<Output = Result<T, Exception>> + 'static,
     {
         let task = self.create_task(body);
+        // The caller never sees this task, so it is not reported if left pending.
+        self.with(|c| c.task_mut(task.as_ref().id).log_destroy_pending = false);
         self.run_until_done(task)
     }
 
@@ -303,7 +319,7 @@ impl EventLoop {
             c.running = true;
         });
         let result = loop {
-            match run_once() {
+            match self.run_once() {
                 Err(e) => break Err(e),
                 Ok(true) => break Ok(()),
                 Ok(false) => {}
@@ -401,19 +417,23 @@ impl Core {
         }
     }
 
-    /// The report for one future that [`is_leftover`].
+    /// The report for one future that [`is_leftover`]. A pending task that
+    /// `run_until_complete` created for a body is not reported: its caller already got
+    /// "Event loop stopped before Future completed." (`_log_destroy_pending` is off).
     fn report_leftover(&mut self, f: FutId) {
-        let task = match self.extra(f).kind {
-            crate::core::FutKind::Task(t) => Some(t),
-            _ => None,
+        let (task, class) = match self.extra(f).kind {
+            FutKind::Task(t) => (Some(t), "Task"),
+            FutKind::Gather(_) => (None, "_GatheringFuture"),
+            FutKind::Plain => (None, "Future"),
         };
         let slot = self.fut(f);
         if slot.state == FutState::Pending {
-            self.report("Task was destroyed but it is pending!".into(), None, task);
+            if task.is_some_and(|t| self.task(t).log_destroy_pending) {
+                self.report("Task was destroyed but it is pending!".into(), None, task);
+            }
         } else {
             let exc = slot.outcome.exception().cloned();
-            let what = if task.is_some() { "Task" } else { "Future" };
-            self.report(format!("{what} exception was never retrieved"), exc, task);
+            self.report(format!("{class} exception was never retrieved"), exc, task);
         }
     }
 
@@ -707,7 +727,7 @@ impl Core {
 /// still pending, or an exception nobody retrieved.
 fn is_leftover(slot: &FutSlot, extra: &FutExtra) -> bool {
     match slot.state {
-        FutState::Pending => matches!(extra.kind, crate::core::FutKind::Task(_)),
+        FutState::Pending => matches!(extra.kind, FutKind::Task(_)),
         _ => !slot.retrieved && slot.outcome.exception().is_some(),
     }
 }
@@ -719,42 +739,66 @@ fn early_by() -> u64 {
     ))
 }
 
-/// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.
-fn run_once() -> Result<bool, RunError> {
-    let batch = with_slot(|c| {
-        let batch = c.prepare_iteration()?;
-        if c.level > Level::Fifo && batch > 1 {
-            c.begin_batch(batch);
-        }
-        Ok::<usize, RunError>(batch)
-    })?;
-    for _ in 0..batch {
-        match with_slot(|c| {
-            if c.injecting {
-                c.maybe_inject();
+impl EventLoop {
+    /// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.
+    fn run_once(&self) -> Result<bool, RunError> {
+        let batch = with_slot(|c| {
+            let batch = c.prepare_iteration()?;
+            if c.level > Level::Fifo && batch > 1 {
+                c.begin_batch(batch);
             }
-            let queued = if c.batch.is_active() {
-                c.next_batch_entry()
-            } else {
-                c.ready.pop_front().expect("the batch is queued")
-            };
-            c.dispatch(queued)
-        }) {
-            Action::Nothing => {}
-            Action::Poll(t, mut body) => {
-                body.as_mut()
-                    .poll_erased(&mut Context::from_waker(Waker::noop()));
-                if let Some(mut finished) = with_slot(|c| c.end_step(t, body)) {
-                    // The future's destructors run with the core released.
-                    finished.as_mut().empty();
-                    with_slot(|c| c.bodies.give(finished));
+            Ok::<usize, RunError>(batch)
+        })?;
+        let mut left = batch;
+        while left > 0 {
+            match with_slot(Core::next_action) {
+                Action::Reports => {
+                    self.deliver_reports();
+                    continue;
                 }
+                Action::Nothing => {}
+                Action::Poll(t, mut body) => {
+                    body.as_mut()
+                        .poll_erased(&mut Context::from_waker(Waker::noop()));
+                    if let Some(mut finished) = with_slot(|c| c.end_step(t, body)) {
+                        // The future's destructors run with the core released.
+                        finished.as_mut().empty();
+                        with_slot(|c| c.bodies.give(finished));
+                    }
+                }
+                Action::User(f) => f(),
+                Action::UserDone(cb, fut) => cb(fut),
             }
-            Action::User(f) => f(),
-            Action::UserDone(cb, fut) => cb(fut),
+            left -= 1;
         }
+        let (stopping, reports) = with_slot(|c| (c.stopping, c.reports_waiting()));
+        if reports {
+            self.deliver_reports();
+        }
+        Ok(stopping)
     }
-    Ok(with_slot(|c| c.stopping))
+}
+
+impl Core {
+    /// What to do next in the iteration's batch: hand waiting reports to the handler, or
+    /// take the next entry (after any injected cancellation) and run its bookkeeping.
+    #[inline(always)]
+    fn next_action(&mut self) -> Action {
+        if self.attention {
+            if self.reports_waiting() {
+                return Action::Reports;
+            }
+            if self.injecting {
+                self.maybe_inject();
+            }
+        }
+        let queued = if self.batch.is_active() {
+            self.next_batch_entry()
+        } else {
+            self.ready.pop_front().expect("the batch is queued")
+        };
+        self.dispatch(queued)
+    }
 }
 
 /// `loop.call_soon(f)` on the loop of this thread (LOOP-1).

@@ -154,6 +154,9 @@ impl Core {
     pub(crate) fn plain_cancel(&mut self, f: FutId, msg: Option<Rc<str>>) -> bool {
         let slot = self.fut_mut(f);
         if slot.state != FutState::Pending {
+            // Even a refused cancel counts as looking at the exception: it is not reported
+            // as never retrieved (CPython clears `__log_traceback` first).
+            slot.retrieved = true;
             return false;
         }
         slot.state = FutState::Cancelled;
@@ -248,7 +251,7 @@ impl Core {
     pub(crate) fn outcome(&mut self, f: FutId) -> Result<(), Exception> {
         let slot = self.fut_mut(f);
         match slot.state {
-            FutState::Pending => Err(Exception::invalid_state("Result is not ready.")),
+            FutState::Pending => Err(Exception::invalid_state("Result is not set.")),
             FutState::Cancelled => Err(self.make_cancelled_error(f)),
             FutState::Finished => match slot.outcome.exception() {
                 Some(exc) => {
@@ -281,6 +284,9 @@ impl Core {
     /// `exception()` (FUT-4): `Ok(None)` for a result, `Ok(Some(e))` for an exception, `Err`
     /// when pending (`InvalidStateError`) or cancelled (`CancelledError`).
     pub(crate) fn exception_of(&mut self, f: FutId) -> Result<Option<Exception>, Exception> {
+        if !self.is_done(f) {
+            return Err(Exception::invalid_state("Exception is not set."));
+        }
         match self.outcome(f) {
             Ok(()) => Ok(None),
             Err(e) if self.fut(f).state == FutState::Finished => Ok(Some(e)),

@@ -36,20 +36,29 @@ where
 
 /// The shutdown half of `asyncio.run` on a loop whose main task is done: cancel leftovers,
 /// wait for them, run the two shutdown steps, close (RUN-3, RUN-5, RUN-7).
+///
+/// The loop is closed even when a step fails (a `stop()` during the shutdown, for instance),
+/// as `Runner.close` closes it in a `finally`; the step's error is then returned.
 pub fn shutdown(event_loop: &EventLoop) -> Result<(), RunError> {
+    let steps = shutdown_steps(event_loop);
+    event_loop.close();
+    steps
+}
+
+/// The steps of [`shutdown`] before the loop is closed.
+fn shutdown_steps(event_loop: &EventLoop) -> Result<(), RunError> {
     cancel_leftovers(event_loop)?;
     for _step in ["shutdown_asyncgens", "shutdown_default_executor"] {
         // Each is a coroutine that returns at once, run as a task: two iterations (RUN-7).
         let task = spawn_internal(async { Ok(()) });
         event_loop.run_until_future_done(task.as_future())?;
     }
-    event_loop.close();
     Ok(())
 }
 
 /// `_cancel_all_tasks`: the task list is taken once; tasks spawned later are neither
 /// cancelled nor awaited (RUN-5). Errors other than cancellation go to the exception handler
-/// (RUN-4).
+/// (RUN-4), at once, before the next shutdown step runs.
 fn cancel_leftovers(event_loop: &EventLoop) -> Result<(), RunError> {
     let leftovers: Vec<TaskRef> =
         crate::core::with_core(|c| c.set_order(SetSite::ShutdownCancel, &all_tasks_in(c)));
@@ -76,5 +85,6 @@ fn cancel_leftovers(event_loop: &EventLoop) -> Result<(), RunError> {
             });
         }
     }
+    event_loop.deliver_reports();
     Ok(())
 }

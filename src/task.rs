@@ -75,6 +75,8 @@ impl Core {
         let slot = &mut self.tasks[t as usize];
         slot.fut = fut;
         slot.internal = internal;
+        // The runtime's own tasks are wrapped around coroutines by `run_until_complete`.
+        slot.log_destroy_pending = !internal;
         // The name too: pushing it directly copies it through the stack around the growth
         // check (measured 2–3% slower on W2 than a constant push and an assignment).
         self.task_names.push(TaskName::Numbered(0));
@@ -100,6 +102,8 @@ impl Core {
     pub(crate) fn task_cancel(&mut self, t: TaskId, msg: Option<Rc<str>>) -> bool {
         let fut = self.task(t).fut;
         if self.is_done(fut) {
+            // As for a plain future, a refused cancel still marks the exception retrieved.
+            self.fut_mut(fut).retrieved = true;
             return false;
         }
         self.task_mut(t).num_cancels += 1;
