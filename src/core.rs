@@ -586,8 +586,9 @@ impl Core {
         self.ready.push_back(Queued::pack(entry));
     }
 
-    /// Reports an error to the loop's exception handler (delivered when the loop next
-    /// returns control) and to `tracing`.
+    /// Reports an error to the loop's exception handler and to `tracing`. The handler gets it
+    /// once the core is released: right after the running handle, or when the caller of a
+    /// loop method that reported regains control.
     pub(crate) fn report(
         &mut self,
         message: String,
