@@ -94,11 +94,13 @@ impl Internal for OnTaskDone {
         };
         g.errors.borrow_mut().push(exc.clone());
         if core.is_done(core.task(g.parent).fut) {
-            core.report(
-                "a TaskGroup child has errored out but its parent task is already completed".into(),
-                Some(exc),
-                Some(task),
+            // CPython's words, with the tasks' names where it prints their reprs.
+            let message = format!(
+                "Task '{}' has errored out but its parent task '{}' is already completed",
+                core.task_names[task as usize].render(),
+                core.task_names[g.parent as usize].render(),
             );
+            core.report(message, Some(exc), Some(task));
             return;
         }
         if !g.aborting.get() && !g.parent_cancel_requested.get() {

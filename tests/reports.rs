@@ -7,7 +7,9 @@ mod common;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use aiosim::{EventLoop, Future, RunError, create_task, gather, sleep};
+use aiosim::{
+    EventLoop, Future, RunError, create_task, create_task_named, gather, sleep, task_group,
+};
 use common::{ErrorReports, Events, exc, run_one};
 
 /// FUT-5: `cancel()` on a done future returns false and changes nothing else visible, but, as
@@ -182,4 +184,46 @@ fn fut_12_a_report_is_handed_over_after_its_handle() {
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(got[0].starts_with("handler: Task got bad yield"), "{got:?}");
     assert_eq!(got[1], "next handle");
+}
+
+/// TG-2, when there is no parent left to cancel: a child that fails after its group's parent
+/// task finished (the group was left without being exited) is reported instead, naming both
+/// tasks where CPython prints their reprs.
+#[test]
+fn tg_2_a_child_failing_after_its_parent_finished_is_reported_with_both_names() {
+    let l = EventLoop::new();
+    let reports = ErrorReports::install(&l);
+    let parent = create_task_named("parent-1", async {
+        let mut group = Box::pin(task_group(|tg| async move {
+            tg.create_task(async {
+                sleep(1).await?;
+                Err::<(), _>(exc("Orphan"))
+            })?;
+            std::future::pending::<()>().await;
+            Ok(())
+        }));
+        // Enter the group (its body spawns the child), then leave it without exiting it.
+        std::future::poll_fn(|cx| {
+            let _ = group.as_mut().poll(cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+        Ok("done")
+    });
+    l.run_until_complete(async {
+        sleep(3).await?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(parent.result().unwrap(), "done");
+    let reports = reports.all();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let child = reports[0].task.clone().expect("the child is named");
+    assert_eq!(
+        reports[0].message,
+        format!(
+            "Task '{child}' has errored out but its parent task 'parent-1' is already completed"
+        )
+    );
+    assert_eq!(reports[0].exception.as_ref().unwrap().type_name(), "Orphan");
 }
