@@ -99,12 +99,74 @@ fn schedules_round_trip_through_json_and_still_replay() {
     let (replayed, _) = run(&graph, &back);
     assert_eq!(text(&replayed), text(&original));
 
-    // Every field is optional; unknown fields and bad levels are refused.
-    let minimal: Schedule = serde_json::from_str(r#"{"policy":"pct","seed":3}"#).unwrap();
+    // The seeded policies' options are optional; unknown fields and bad levels are refused.
+    let minimal: Schedule =
+        serde_json::from_str(r#"{"policy":"pct","seed":3,"level":2,"decisions":""}"#).unwrap();
     assert_eq!(minimal.level, Level::Interleave);
-    assert_eq!((minimal.depth, minimal.steps_hint), (3, 100));
-    assert!(serde_json::from_str::<Schedule>(r#"{"level":4}"#).is_err());
-    assert!(serde_json::from_str::<Schedule>(r#"{"colour":1}"#).is_err());
+    assert_eq!(
+        (minimal.depth, minimal.inject_cancels, minimal.steps_hint),
+        (3, 0, 100)
+    );
+    let refused = |json: &str| match serde_json::from_str::<Schedule>(json) {
+        Ok(s) => panic!("{json} read as {s:?}"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused(r#"{"policy":"pct","seed":3,"level":4,"decisions":""}"#).contains("level 4"));
+    assert!(
+        refused(r#"{"policy":"pct","seed":3,"level":2,"decisions":"","colour":1}"#)
+            .contains("unknown field `colour`")
+    );
+}
+
+#[test]
+fn a_schedule_needs_its_policy_seed_level_and_decisions() {
+    let full = serde_json::json!({"policy": "random", "seed": 3, "level": 2, "decisions": "p2=1"});
+    for field in ["policy", "seed", "level", "decisions"] {
+        let mut partial = full.clone();
+        partial.as_object_mut().unwrap().remove(field);
+        let e = serde_json::from_value::<Schedule>(partial).expect_err(field);
+        assert!(
+            e.to_string().contains(&format!("missing field `{field}`")),
+            "{e}"
+        );
+    }
+    let e = serde_json::from_str::<Schedule>("{}").expect_err("empty");
+    assert!(e.to_string().contains("missing field"), "{e}");
+}
+
+#[test]
+fn a_seed_beyond_64_bits_is_an_integer_out_of_range() {
+    let e = serde_json::from_str::<Schedule>(
+        r#"{"policy":"random","seed":18446744073709551616,"level":2,"decisions":""}"#,
+    )
+    .expect_err("2^64 is not a seed");
+    let e = e.to_string();
+    assert!(
+        e.contains("integer `18446744073709551616` out of range, expected u64"),
+        "{e}"
+    );
+    assert!(!e.contains("floating point"), "{e}");
+    let e = serde_json::from_str::<Schedule>(
+        r#"{"policy":"random","seed":1,"level":2,"depth":4294967296,"decisions":""}"#,
+    )
+    .expect_err("2^32 is not a depth");
+    assert!(
+        e.to_string().contains("integer `4294967296`, expected u32"),
+        "{e}"
+    );
+    let e = serde_json::from_str::<Schedule>(
+        r#"{"policy":"random","seed":-1,"level":2,"decisions":""}"#,
+    )
+    .expect_err("no negative seeds");
+    assert!(e.to_string().contains("integer `-1`, expected u64"), "{e}");
+    let e = serde_json::from_str::<Schedule>(
+        r#"{"policy":"random","seed":1.5,"level":2,"decisions":""}"#,
+    )
+    .expect_err("no fractional seeds");
+    assert!(
+        e.to_string().contains("floating point `1.5`, expected u64"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -37,23 +37,37 @@ pub enum PolicyKind {
 
 /// A run's scheduling, reproducible on any machine: the same schedule makes the same
 /// decisions (no hash-map order, addresses or clocks are involved).
+///
+/// In JSON, `policy`, `seed`, `level` and `decisions` are required (a replay follows the
+/// decisions at the level); `depth`, `inject_cancels` and `steps_hint` only steer the seeded
+/// policies and take their defaults when absent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Schedule {
     /// The policy that makes the choices.
     pub policy: PolicyKind,
     /// Seed of the seeded policies and of cancellation injection.
+    #[serde(deserialize_with = "whole::deserialize")]
     pub seed: u64,
     /// Which choices are offered (semantics 4.2–4.4); written as 1, 2 or 3. `Fifo` ignores it.
     #[serde(with = "level_number")]
     pub level: Level,
     /// PCT's bug depth `d`: `d − 1` priority change points.
+    #[serde(default = "defaults::depth", deserialize_with = "whole::deserialize")]
     pub depth: u32,
     /// How many cancellations to inject at most (0: none).
+    #[serde(
+        default = "defaults::inject_cancels",
+        deserialize_with = "whole::deserialize"
+    )]
     pub inject_cancels: u32,
     /// Estimated run length: PCT places its change points among the first `steps_hint` picks,
     /// injection its cancellations among the first `steps_hint` handles.
+    #[serde(
+        default = "defaults::steps_hint",
+        deserialize_with = "whole::deserialize"
+    )]
     pub steps_hint: u64,
     /// The decisions to follow (`Replay`, `Exhaustive`), or those a run made.
     #[serde(with = "compact")]
@@ -185,6 +199,57 @@ mod compact {
     }
 }
 
+/// The values of the optional fields when a schedule's JSON leaves them out: those of
+/// [`Schedule::default`].
+mod defaults {
+    use super::Schedule;
+
+    pub fn depth() -> u32 {
+        Schedule::default().depth
+    }
+
+    pub fn inject_cancels() -> u32 {
+        Schedule::default().inject_cancels
+    }
+
+    pub fn steps_hint() -> u64 {
+        Schedule::default().steps_hint
+    }
+}
+
+/// Whole numbers read from JSON. An integer beyond every integer type is reported as an
+/// integer out of range, not as the floating-point number a JSON reader turns it into.
+pub(crate) mod whole {
+    use serde::de::{Error, IntoDeserializer};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Number;
+
+    /// Reads a whole number of type `T`; a number out of `T`'s range (negative included) is an
+    /// error that names the number and `T`.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        let n = Number::deserialize(d)?;
+        if let Some(u) = n.as_u64() {
+            return T::deserialize(u.into_deserializer());
+        }
+        if let Some(i) = n.as_i64() {
+            return T::deserialize(i.into_deserializer());
+        }
+        let text = n.to_string();
+        let digits = text.strip_prefix('-').unwrap_or(&text);
+        let integer = digits.bytes().all(|b| b.is_ascii_digit());
+        match n.as_f64() {
+            Some(f) if !integer => T::deserialize(f.into_deserializer()),
+            _ => Err(D::Error::custom(format!(
+                "invalid value: {} `{text}` out of range, expected {}",
+                if integer { "integer" } else { "number" },
+                std::any::type_name::<T>()
+            ))),
+        }
+    }
+}
+
 /// A [`Level`] as its number, 0 to 3.
 mod level_number {
     use super::*;
@@ -194,7 +259,7 @@ mod level_number {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
-        match u8::deserialize(d)? {
+        match whole::deserialize::<D, u8>(d)? {
             0 => Ok(Level::Fifo),
             1 => Ok(Level::Ties),
             2 => Ok(Level::Interleave),
