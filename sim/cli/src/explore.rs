@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, read_failures,
+    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, read_failure,
     shrink as shrink_schedule, sweep,
 };
 use aiosim_sim::policy::{PolicyKind, deviations};
@@ -271,16 +271,8 @@ fn record_and_explorer(
     index: usize,
     graph: Option<&Path>,
 ) -> Result<(FailureRecord, Explorer, u64), ExitCode> {
-    let records = read_failures(failures).map_err(|e| {
-        eprintln!("aiosim: {}: {e}", failures.display());
-        ExitCode::from(2)
-    })?;
-    let record = records.get(index).cloned().ok_or_else(|| {
-        eprintln!(
-            "aiosim: {} has {} records; there is no index {index}",
-            failures.display(),
-            records.len()
-        );
+    let record = read_failure(failures, index).map_err(|e| {
+        eprintln!("aiosim: {e}");
         ExitCode::from(2)
     })?;
     let scenario = load(&graph_path(failures, &record.graph, graph))?;

@@ -5,9 +5,14 @@
 //! {"graph":"bank.json","graph_hash":"9c1b…","seed":17,"check":"expect[0]","message":"…",
 //!  "violations":[{"check":"expect[0]","message":"…"}],"trace_hash":"5e0f…","schedule":{…}}
 //! ```
+//!
+//! Indices: blank lines are skipped, and every other line is one record, numbered from 0 in
+//! file order, whether or not it reads as a record; a damaged line keeps its index, so the
+//! indices of the others do not move. Reading record `k` only counts the lines before it. A
+//! line is at most [`MAX_LINE`] bytes.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -19,6 +24,7 @@ use super::run::RunResult;
 
 /// One failed check of a failure record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FailedCheck {
     /// The check (`expect[0]`, `P6`, `budget`, an invariant ID).
     pub check: String,
@@ -26,14 +32,17 @@ pub struct FailedCheck {
     pub message: String,
 }
 
-/// One line of a failures file.
+/// One line of a failures file. Every field is required, and a field it does not have is
+/// refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FailureRecord {
     /// The scenario file, as given on the command line.
     pub graph: String,
     /// FNV-1a hash of the scenario file's bytes (hex), to notice a changed file on replay.
     pub graph_hash: String,
     /// The run's seed.
+    #[serde(deserialize_with = "crate::policy::whole::deserialize")]
     pub seed: u64,
     /// The first failed check.
     pub check: String,
@@ -109,22 +118,124 @@ impl FailureFile {
     }
 }
 
-/// Reads every record of a failures file.
-pub fn read_failures(path: &Path) -> io::Result<Vec<FailureRecord>> {
-    let reader = BufReader::new(File::open(path)?);
-    let mut out = Vec::new();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+/// The longest line a failures file may have, in bytes: room for the most decisions a
+/// schedule may hold (2^24) at 16 bytes each, with the record's messages. Past it a reader
+/// stops, so that an endless input (`/dev/zero`) is an error, not a process that grows.
+pub const MAX_LINE: usize = 256 << 20;
+
+/// The lines of a failures file, read one at a time, none longer than [`MAX_LINE`].
+struct Lines<'a> {
+    path: &'a Path,
+    reader: BufReader<File>,
+    /// The line last read, without its newline.
+    line: Vec<u8>,
+    /// Its number, from 1 (0 before the first).
+    number: usize,
+}
+
+impl<'a> Lines<'a> {
+    /// Opens `path` for reading.
+    fn open(path: &'a Path) -> io::Result<Lines<'a>> {
+        let file = File::open(path).map_err(|e| failed(path, "cannot read", e))?;
+        Ok(Lines {
+            path,
+            reader: BufReader::new(file),
+            line: Vec::new(),
+            number: 0,
+        })
+    }
+
+    /// Reads the next line; false at the end of the file. A read error or an over-long line
+    /// ends the reading with an error.
+    fn next_line(&mut self) -> io::Result<bool> {
+        self.line.clear();
+        let limit = MAX_LINE as u64 + 1;
+        let read = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.line)
+            .map_err(|e| failed(self.path, "cannot read", e))?;
+        if read == 0 {
+            return Ok(false);
         }
-        let record = serde_json::from_str(&line).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}:{}: not a failure record: {e}", path.display(), n + 1),
-            )
+        self.number += 1;
+        if self.line.last() == Some(&b'\n') {
+            self.line.pop();
+        }
+        if self.line.len() > MAX_LINE {
+            return Err(self.invalid(&format!(
+                "the line is longer than {} MiB, the most a record may take",
+                MAX_LINE >> 20
+            )));
+        }
+        Ok(true)
+    }
+
+    /// Reads up to the next line that is not blank (a record's line); false at the end.
+    fn next_record(&mut self) -> io::Result<bool> {
+        while self.next_line()? {
+            if !self.line.iter().all(u8::is_ascii_whitespace) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The record on the line last read.
+    fn record(&self) -> io::Result<FailureRecord> {
+        let text = std::str::from_utf8(&self.line).map_err(|e| {
+            self.invalid(&format!("not UTF-8 text (column {})", e.valid_up_to() + 1))
         })?;
-        out.push(record);
+        serde_json::from_str(text).map_err(|e| {
+            let at = format!(" at line {} column {}", e.line(), e.column());
+            let what = e.to_string();
+            let what = what.strip_suffix(&at).unwrap_or(&what);
+            self.invalid(&format!(
+                "not a failure record: {what} (column {})",
+                e.column()
+            ))
+        })
+    }
+
+    /// An error about the line last read: `PATH:LINE: what`.
+    fn invalid(&self, what: &str) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}:{}: {what}", self.path.display(), self.number),
+        )
+    }
+}
+
+/// `e` with the path and what failed: `PATH: doing: error`.
+fn failed(path: &Path, doing: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {doing}: {e}", path.display()))
+}
+
+/// Reads every record of a failures file; a line that is not a record is an error naming it.
+pub fn read_failures(path: &Path) -> io::Result<Vec<FailureRecord>> {
+    let mut lines = Lines::open(path)?;
+    let mut out = Vec::new();
+    while lines.next_record()? {
+        out.push(lines.record()?);
     }
     Ok(out)
+}
+
+/// Reads record `index` of a failures file (numbered as the module documentation says). The
+/// lines before it are only counted, so a damaged line elsewhere does not hide it.
+pub fn read_failure(path: &Path, index: usize) -> io::Result<FailureRecord> {
+    let mut lines = Lines::open(path)?;
+    let mut records = 0;
+    while lines.next_record()? {
+        if records == index {
+            return lines.record();
+        }
+        records += 1;
+    }
+    Err(io::Error::new(
+        io::ErrorKind::NotFound,
+        format!(
+            "{} has {records} records; there is no index {index}",
+            path.display()
+        ),
+    ))
 }

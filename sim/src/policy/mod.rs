@@ -78,6 +78,7 @@ pub use pos::Pos;
 pub use random::Random;
 pub use record::{DecisionLogHandle, Divergence, MAX_DEFERRALS, Recording};
 pub use replay::Replay;
+pub(crate) use schedule::whole;
 pub use schedule::{PolicyKind, Schedule, decode_decisions, encode_decisions};
 
 /// Makes the choices of one run, one [`Point`] at a time.

@@ -1,0 +1,238 @@
+//! The failures files of the `aiosim` binary: bad records and bad paths are refused with exit
+//! status 2 and one message that names the file and the line, never a hang or a panic; records
+//! keep their indices when another line is damaged; a record replays the run it describes.
+//!
+//! Every command runs under a deadline, so that a hang fails the test instead of stalling it.
+
+mod cli_binary;
+#[path = "explore_support.rs"]
+mod support;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cli_binary::aiosim_binary;
+use support::{bug_path, scratch_dir};
+
+/// How long one command may take before the test calls it hung.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// What a finished command left.
+struct Done {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `aiosim ARGS` in `dir`, with its output in files there, killing it past [`DEADLINE`].
+fn aiosim(dir: &Path, args: &[&str]) -> Done {
+    let out = dir.join("command.stdout");
+    let err = dir.join("command.stderr");
+    let mut child = Command::new(aiosim_binary())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(File::create(&out).expect("a stdout file"))
+        .stderr(File::create(&err).expect("a stderr file"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", aiosim_binary().display()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the command can be waited for") {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("aiosim {args:?} still runs after {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).expect("output")).into_owned();
+    Done {
+        code: status.code(),
+        stdout: read(&out),
+        stderr: read(&err),
+    }
+}
+
+impl Done {
+    /// Asserts exit status 2 with one message on stderr that contains `needle` and nothing on
+    /// stdout.
+    fn refused(&self, needle: &str) {
+        assert_eq!(self.code, Some(2), "stderr: {}", self.stderr);
+        assert!(self.stdout.is_empty(), "stdout: {}", self.stdout);
+        assert!(
+            self.stderr.contains(needle),
+            "{needle:?} not in: {}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+    }
+}
+
+/// A scratch directory holding a copy of `hedged_request.json` as `g.json`.
+fn with_graph(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    std::fs::copy(bug_path("hedged_request.json"), dir.join("g.json")).expect("copied");
+    dir
+}
+
+/// Explores `g.json` in `dir` at level 1 (every run fails) into `failures`; returns the
+/// records' lines.
+fn failing_records(dir: &Path, failures: &str, runs: u32) -> Vec<String> {
+    let runs = runs.to_string();
+    let o = aiosim(
+        dir,
+        &[
+            "explore",
+            "g.json",
+            "--level",
+            "1",
+            "--runs",
+            &runs,
+            "--jobs",
+            "1",
+            "--failures",
+            failures,
+        ],
+    );
+    assert_eq!(o.code, Some(1), "{}", o.stderr);
+    let text = std::fs::read_to_string(dir.join(failures)).expect("records written");
+    text.lines().map(str::to_owned).collect()
+}
+
+/// `record` (one JSON line) with `change` applied to its object.
+fn edited(
+    record: &str,
+    change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(record).expect("a record");
+    change(value.as_object_mut().expect("an object"));
+    value.to_string()
+}
+
+#[test]
+fn a_bad_record_is_named_once_by_file_line_and_column() {
+    let dir = with_graph("records-bad");
+    let good = failing_records(&dir, "good.jsonl", 1).remove(0);
+    std::fs::write(
+        dir.join("f.jsonl"),
+        format!(
+            "\n{}\n",
+            edited(&good, |r| {
+                r.insert("graph".into(), 1.into());
+            })
+        ),
+    )
+    .expect("written");
+    let o = aiosim(&dir, &["replay", "f.jsonl"]);
+    o.refused("aiosim: f.jsonl:2: not a failure record: invalid type: integer `1`");
+    assert_eq!(o.stderr.matches("f.jsonl").count(), 1, "{}", o.stderr);
+    assert!(o.stderr.contains("(column "), "{}", o.stderr);
+    assert!(!o.stderr.contains(" at line "), "{}", o.stderr);
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_named() {
+    let dir = with_graph("records-utf8");
+    let good = failing_records(&dir, "good.jsonl", 1).remove(0);
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"graph\":\"\xff\"}\n");
+    std::fs::write(dir.join("f.jsonl"), bytes).expect("written");
+    aiosim(&dir, &["replay", "f.jsonl", "--index", "1"])
+        .refused("f.jsonl:2: not UTF-8 text (column 11)");
+}
+
+#[test]
+fn a_seed_beyond_64_bits_is_an_integer_out_of_range() {
+    let dir = with_graph("records-seed");
+    let good = failing_records(&dir, "good.jsonl", 1).remove(0);
+    let big = good.replacen("\"seed\":0", "\"seed\":18446744073709551616", 1);
+    assert_ne!(big, good);
+    std::fs::write(dir.join("f.jsonl"), format!("{big}\n")).expect("written");
+    let o = aiosim(&dir, &["replay", "f.jsonl"]);
+    o.refused("f.jsonl:1: not a failure record: invalid value: integer `18446744073709551616` out of range, expected u64");
+    assert!(!o.stderr.contains("floating point"), "{}", o.stderr);
+}
+
+#[test]
+fn a_record_needs_every_field_of_its_schedule_and_no_other_field() {
+    let dir = with_graph("records-fields");
+    let good = failing_records(&dir, "good.jsonl", 1).remove(0);
+    let cases = [
+        (
+            edited(&good, |r| {
+                r.insert("schedule".into(), serde_json::json!({}));
+            }),
+            "missing field `policy`",
+        ),
+        (
+            edited(&good, |r| {
+                r["schedule"].as_object_mut().unwrap().remove("decisions");
+            }),
+            "missing field `decisions`",
+        ),
+        (
+            edited(&good, |r| {
+                r.insert("colour".into(), "red".into());
+            }),
+            "unknown field `colour`",
+        ),
+        (
+            edited(&good, |r| {
+                r["violations"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .insert("colour".into(), "red".into());
+            }),
+            "unknown field `colour`",
+        ),
+    ];
+    for (record, needle) in cases {
+        std::fs::write(dir.join("f.jsonl"), format!("{good}\n{record}\n")).expect("written");
+        for command in ["replay", "shrink"] {
+            aiosim(&dir, &[command, "f.jsonl", "--index", "1"])
+                .refused(&format!("f.jsonl:2: not a failure record: {needle}"));
+        }
+    }
+}
+
+#[test]
+fn a_damaged_line_keeps_its_index_and_hides_no_other_record() {
+    let dir = with_graph("records-damaged");
+    let records = failing_records(&dir, "good.jsonl", 2);
+    let cut = &records[0][..records[0].len() / 2];
+    std::fs::write(
+        dir.join("f.jsonl"),
+        format!("not json\n\n{}\n{cut}\n{}\n", records[0], records[1]),
+    )
+    .expect("written");
+    aiosim(&dir, &["replay", "f.jsonl", "--index", "0"]).refused("f.jsonl:1: not a failure record");
+    aiosim(&dir, &["replay", "f.jsonl", "--index", "2"]).refused("f.jsonl:4: not a failure record");
+    for (index, seed) in [("1", 0), ("3", 1)] {
+        let o = aiosim(&dir, &["replay", "f.jsonl", "--index", index]);
+        assert_eq!(o.code, Some(1), "{}", o.stderr);
+        assert!(o.stderr.contains(&format!("seed {seed} ")), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("identical to the recorded run"),
+            "{}",
+            o.stderr
+        );
+    }
+    aiosim(&dir, &["replay", "f.jsonl", "--index", "4"])
+        .refused("f.jsonl has 4 records; there is no index 4");
+}
+
+#[test]
+fn an_endless_or_unreadable_failures_file_is_refused() {
+    let dir = with_graph("records-endless");
+    aiosim(&dir, &["replay", "/dev/zero"]).refused("/dev/zero:1: the line is longer than 256 MiB");
+    aiosim(&dir, &["replay", "/dev/zero", "--index", "3"])
+        .refused("/dev/zero:1: the line is longer than 256 MiB");
+    aiosim(&dir, &["replay", "."]).refused(".: cannot read: ");
+    aiosim(&dir, &["shrink", "."]).refused(".: cannot read: ");
+    aiosim(&dir, &["replay", "missing.jsonl"]).refused("missing.jsonl: cannot read: ");
+}
