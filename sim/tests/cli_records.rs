@@ -236,3 +236,105 @@ fn an_endless_or_unreadable_failures_file_is_refused() {
     aiosim(&dir, &["shrink", "."]).refused(".: cannot read: ");
     aiosim(&dir, &["replay", "missing.jsonl"]).refused("missing.jsonl: cannot read: ");
 }
+
+/// The `(seed, index)` pairs of the `FAIL seed S: … --index K)` lines of `explore`.
+fn reported(stderr: &str) -> Vec<(String, String)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let seed = l.strip_prefix("FAIL seed ")?.split(':').next()?;
+            let index = l.rsplit("--index ").next()?.trim_end_matches(')');
+            Some((seed.to_owned(), index.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn explore_numbers_records_as_replay_does() {
+    let dir = with_graph("records-numbering");
+    let earlier = failing_records(&dir, "good.jsonl", 1).remove(0);
+    let cut = &earlier[..earlier.len() / 2];
+    // Blank lines, a record, and a last line cut off before its newline.
+    std::fs::write(dir.join("f.jsonl"), format!("\n\n{earlier}\n  \n{cut}")).expect("written");
+    let o = aiosim(
+        &dir,
+        &[
+            "explore",
+            "g.json",
+            "--level",
+            "1",
+            "--runs",
+            "3",
+            "--jobs",
+            "1",
+            "--failures",
+            "f.jsonl",
+        ],
+    );
+    assert_eq!(o.code, Some(1), "{}", o.stderr);
+    let pairs = reported(&o.stderr);
+    assert!(!pairs.is_empty(), "{}", o.stderr);
+    // The existing record is index 0 and the cut line index 1.
+    let indices: Vec<String> = pairs.iter().map(|(_, index)| index.clone()).collect();
+    let expected: Vec<String> = (2..2 + pairs.len()).map(|k| k.to_string()).collect();
+    assert_eq!(indices, expected, "{}", o.stderr);
+    for (seed, index) in &pairs {
+        let r = aiosim(&dir, &["replay", "f.jsonl", "--index", index]);
+        assert_eq!(r.code, Some(1), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("seed {seed} ")), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("identical to the recorded run"),
+            "{}",
+            r.stderr
+        );
+    }
+    let text = std::fs::read_to_string(dir.join("f.jsonl")).expect("readable");
+    assert!(
+        text.contains(&format!("{cut}\n{{")),
+        "the cut line was ended first"
+    );
+    aiosim(&dir, &["replay", "f.jsonl", "--index", "1"]).refused("f.jsonl:5: not a failure record");
+}
+
+#[test]
+fn unusable_record_paths_are_refused_naming_them() {
+    let dir = with_graph("records-paths");
+    failing_records(&dir, "good.jsonl", 1);
+    std::fs::create_dir(dir.join("sub")).expect("a directory");
+    let explore = |failures: &str| {
+        aiosim(
+            &dir,
+            &[
+                "explore",
+                "g.json",
+                "--level",
+                "1",
+                "--runs",
+                "2",
+                "--failures",
+                failures,
+            ],
+        )
+    };
+    explore("sub").refused("aiosim: sub: cannot open for appending: ");
+    explore("missing/f.jsonl").refused("aiosim: missing/f.jsonl: cannot open for appending: ");
+    let shrink = |out: &str| aiosim(&dir, &["shrink", "good.jsonl", "--out", out]);
+    shrink("sub").refused("aiosim: sub: cannot open for appending: ");
+    shrink("/nonexistent/x").refused("aiosim: /nonexistent/x: cannot open for appending: ");
+    // Readable but not writable as a file (EIO on write even for root).
+    if Path::new("/proc/version").exists() {
+        explore("/proc/version").refused("aiosim: /proc/version: cannot ");
+        shrink("/proc/version").refused("aiosim: /proc/version: cannot ");
+    }
+    // The scenario file itself, however it is spelled.
+    let graph = std::fs::read(dir.join("g.json")).expect("readable");
+    for spelling in ["g.json", "./g.json", "sub/../g.json"] {
+        explore(spelling).refused(&format!("aiosim: {spelling}: this is the scenario file"));
+        shrink(spelling).refused(&format!("aiosim: {spelling}: this is the scenario file"));
+    }
+    assert_eq!(std::fs::read(dir.join("g.json")).expect("readable"), graph);
+    // /dev/null takes records without being read.
+    let o = explore("/dev/null");
+    assert_eq!(o.code, Some(1), "{}", o.stderr);
+    assert!(o.stderr.contains("--index 1)"), "{}", o.stderr);
+}

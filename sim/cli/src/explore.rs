@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
@@ -141,12 +141,9 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         shard: args.shard,
     };
-    let failures = match FailureFile::append(&args.failures) {
+    let failures = match open_records(&args.failures, &args.file) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("aiosim: cannot open {}: {e}", args.failures.display());
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let graph_name = args.file.display().to_string();
     eprintln!(
@@ -168,9 +165,12 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let reported = AtomicU64::new(0);
+    let unwritable = AtomicBool::new(false);
     let on_failure = |r: &RunResult| -> std::io::Result<()> {
         let record = FailureRecord::new(&graph_name, scenario.hash, r);
-        let index = failures.write(&record)?;
+        let index = failures
+            .write(&record)
+            .inspect_err(|_| unwritable.store(true, Ordering::Relaxed))?;
         if reported.fetch_add(1, Ordering::Relaxed) < SHOWN_FAILURES {
             bar.suspend(|| {
                 eprintln!(
@@ -191,7 +191,7 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => {
             eprintln!("aiosim: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(if unwritable.into_inner() { 2 } else { 1 });
         }
     };
     let secs = started.elapsed().as_secs_f64();
@@ -265,17 +265,41 @@ pub struct ShrinkArgs {
     graph: Option<PathBuf>,
 }
 
+/// Opens the file that records are appended to, refusing the scenario file itself; on failure
+/// prints why and returns exit 2.
+fn open_records(path: &Path, graph: &Path) -> Result<FailureFile, ExitCode> {
+    let same = matches!((path.canonicalize(), graph.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if same {
+        eprintln!(
+            "aiosim: {}: this is the scenario file; records need a file of their own",
+            path.display()
+        );
+        return Err(ExitCode::from(2));
+    }
+    FailureFile::append(path).map_err(|e| {
+        eprintln!("aiosim: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// A recorded failure, ready to run again.
+struct Recorded {
+    record: FailureRecord,
+    /// The scenario file it was read from.
+    graph: PathBuf,
+    /// The hash of the scenario file's bytes.
+    hash: u64,
+    explorer: Explorer,
+}
+
 /// Loads record `index` and its scenario (which must be unchanged).
-fn record_and_explorer(
-    failures: &Path,
-    index: usize,
-    graph: Option<&Path>,
-) -> Result<(FailureRecord, Explorer, u64), ExitCode> {
+fn load_record(failures: &Path, index: usize, graph: Option<&Path>) -> Result<Recorded, ExitCode> {
     let record = read_failure(failures, index).map_err(|e| {
         eprintln!("aiosim: {e}");
         ExitCode::from(2)
     })?;
-    let scenario = load(&graph_path(failures, &record.graph, graph))?;
+    let graph = graph_path(failures, &record.graph, graph);
+    let scenario = load(&graph)?;
     let hash = aiosim_sim::explore::failure::hex(scenario.hash);
     if hash != record.graph_hash {
         eprintln!(
@@ -286,7 +310,12 @@ fn record_and_explorer(
     }
     let mut explorer = Explorer::new(scenario.graph);
     explorer.checks.push(Box::new(Oracles::all()));
-    Ok((record, explorer, scenario.hash))
+    Ok(Recorded {
+        record,
+        graph,
+        hash: scenario.hash,
+        explorer,
+    })
 }
 
 /// Where the scenario of a record is: `--graph` if given, else the recorded path as it is,
@@ -308,11 +337,12 @@ fn graph_path(failures: &Path, recorded: &str, given: Option<&Path>) -> PathBuf 
 
 /// `aiosim replay FAILURES [--index K]`.
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    let (record, explorer, _) =
-        match record_and_explorer(&args.failures, args.index, args.graph.as_deref()) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
+    let Recorded {
+        record, explorer, ..
+    } = match load_record(&args.failures, args.index, args.graph.as_deref()) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let schedule = record.schedule.replaying(record.schedule.decisions.clone());
     let result = explorer.run(&schedule);
     if let Err(code) = print(&result.report.trace.to_jsonl()) {
@@ -347,11 +377,24 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
 
 /// `aiosim shrink FAILURES [--index K] [--out PATH]`.
 pub fn shrink(args: &ShrinkArgs) -> ExitCode {
-    let (record, explorer, hash) =
-        match record_and_explorer(&args.failures, args.index, args.graph.as_deref()) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
+    let Recorded {
+        record,
+        graph,
+        hash,
+        explorer,
+    } = match load_record(&args.failures, args.index, args.graph.as_deref()) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut p = args.failures.clone().into_os_string();
+        p.push(".shrunk.jsonl");
+        PathBuf::from(p)
+    });
+    let out_file = match open_records(&out, &graph) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     let before = deviations(&record.schedule.decisions);
     let Some(shrunk) = shrink_schedule(&explorer, &record.schedule, &record.check) else {
         eprintln!(
@@ -362,17 +405,12 @@ pub fn shrink(args: &ShrinkArgs) -> ExitCode {
     };
     let (mut result, sentences) = explorer.run_explained(&shrunk.result.schedule);
     result.schedule = shrunk.result.schedule.clone();
-    let out = args.out.clone().unwrap_or_else(|| {
-        let mut p = args.failures.clone().into_os_string();
-        p.push(".shrunk.jsonl");
-        PathBuf::from(p)
-    });
     let minimal = FailureRecord::new(&record.graph, hash, &result);
-    let index = match FailureFile::append(&out).and_then(|f| f.write(&minimal)) {
+    let index = match out_file.write(&minimal) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("aiosim: cannot write {}: {e}", out.display());
-            return ExitCode::from(1);
+            eprintln!("aiosim: {e}");
+            return ExitCode::from(2);
         }
     };
     println!(

@@ -13,7 +13,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -90,32 +90,64 @@ pub fn hex(h: u64) -> String {
 }
 
 /// Appends failure records to a file, one flushed line each; safe to share between threads.
-pub struct FailureFile(Mutex<(File, usize)>);
+pub struct FailureFile {
+    path: PathBuf,
+    /// The file, and the index of the next record.
+    state: Mutex<(File, usize)>,
+}
 
 impl FailureFile {
-    /// Opens (creating if needed) `path` for appending.
+    /// Opens (creating if needed) `path` for appending. The records written are numbered after
+    /// those already there, as the readers number them, and a last line cut off before its
+    /// newline is ended first, so that the next record has a line of its own. What is not a
+    /// regular file (`/dev/null`, a pipe) is written to without being read, numbering from 0.
     pub fn append(path: &Path) -> io::Result<FailureFile> {
-        let existing = match File::open(path) {
-            Ok(f) => BufReader::new(f).lines().count(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(e),
+        let opened = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|f| Ok((f.metadata()?.is_file(), f)));
+        let (regular, mut file) =
+            opened.map_err(|e| failed(path, "cannot open for appending", e))?;
+        let records = if regular {
+            count_and_end_lines(path, &mut file)?
+        } else {
+            0
         };
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(FailureFile(Mutex::new((file, existing))))
+        Ok(FailureFile {
+            path: path.to_path_buf(),
+            state: Mutex::new((file, records)),
+        })
     }
 
     /// Writes one record and flushes it to the operating system (so it survives a crash or
-    /// Ctrl-C of this process) before returning its line index.
+    /// Ctrl-C of this process) before returning its index.
     pub fn write(&self, record: &FailureRecord) -> io::Result<usize> {
         let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
         line.push(b'\n');
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let (file, count) = &mut *guard;
-        file.write_all(&line)?;
-        file.flush()?;
+        file.write_all(&line)
+            .and_then(|()| file.flush())
+            .map_err(|e| failed(&self.path, "cannot write", e))?;
         *count += 1;
         Ok(*count - 1)
     }
+}
+
+/// Counts the records of the failures file `path`, and ends its last line through `file` if
+/// it was cut off before its newline.
+fn count_and_end_lines(path: &Path, file: &mut File) -> io::Result<usize> {
+    let mut lines = Lines::open(path)?;
+    let mut records = 0;
+    while lines.next_record()? {
+        records += 1;
+    }
+    if !lines.terminated {
+        file.write_all(b"\n")
+            .map_err(|e| failed(path, "cannot write", e))?;
+    }
+    Ok(records)
 }
 
 /// The longest line a failures file may have, in bytes: room for the most decisions a
@@ -131,6 +163,8 @@ struct Lines<'a> {
     line: Vec<u8>,
     /// Its number, from 1 (0 before the first).
     number: usize,
+    /// Whether it ended with a newline (true before the first line).
+    terminated: bool,
 }
 
 impl<'a> Lines<'a> {
@@ -142,6 +176,7 @@ impl<'a> Lines<'a> {
             reader: BufReader::new(file),
             line: Vec::new(),
             number: 0,
+            terminated: true,
         })
     }
 
@@ -158,7 +193,8 @@ impl<'a> Lines<'a> {
             return Ok(false);
         }
         self.number += 1;
-        if self.line.last() == Some(&b'\n') {
+        self.terminated = self.line.last() == Some(&b'\n');
+        if self.terminated {
             self.line.pop();
         }
         if self.line.len() > MAX_LINE {
