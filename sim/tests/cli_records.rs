@@ -338,3 +338,84 @@ fn unusable_record_paths_are_refused_naming_them() {
     assert_eq!(o.code, Some(1), "{}", o.stderr);
     assert!(o.stderr.contains("--index 1)"), "{}", o.stderr);
 }
+
+#[test]
+fn a_record_keeps_the_budget_and_checks_it_was_explored_with() {
+    let dir = with_graph("records-budget");
+    let o = aiosim(
+        &dir,
+        &[
+            "explore",
+            "g.json",
+            "--budget",
+            "2",
+            "--runs",
+            "2",
+            "--no-oracle",
+            "FUT",
+            "--failures",
+            "b.jsonl",
+        ],
+    );
+    assert_eq!(o.code, Some(1), "{}", o.stderr);
+    let record: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(dir.join("b.jsonl"))
+            .expect("written")
+            .lines()
+            .next()
+            .expect("a record"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        record["options"],
+        serde_json::json!({"budget": 2, "check_determinism": false, "oracles": [], "no_oracles": ["FUT"]})
+    );
+    let r = aiosim(&dir, &["replay", "b.jsonl"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("identical to the recorded run"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("failed budget: the run did not finish within 2 iterations"),
+        "{}",
+        r.stderr
+    );
+    let s = aiosim(&dir, &["shrink", "b.jsonl", "--out", "min.jsonl"]);
+    assert_eq!(s.code, Some(1), "{}", s.stderr);
+    assert!(
+        s.stdout.starts_with("shrunk expect[0]"),
+        "{}{}",
+        s.stdout,
+        s.stderr
+    );
+    let minimal = std::fs::read_to_string(dir.join("min.jsonl")).expect("written");
+    assert!(minimal.contains(r#""options":{"budget":2,"#), "{minimal}");
+}
+
+#[test]
+fn a_record_without_options_replays_with_the_defaults() {
+    let dir = with_graph("records-old");
+    let good = failing_records(&dir, "good.jsonl", 1).remove(0);
+    let old = edited(&good, |r| {
+        r.remove("options").expect("written with its options");
+    });
+    let unknown = edited(&good, |r| {
+        r["options"]
+            .as_object_mut()
+            .unwrap()
+            .insert("colour".into(), "red".into());
+    });
+    std::fs::write(dir.join("f.jsonl"), format!("{old}\n{unknown}\n")).expect("written");
+    let r = aiosim(&dir, &["replay", "f.jsonl"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("identical to the recorded run"),
+        "{}",
+        r.stderr
+    );
+    aiosim(&dir, &["replay", "f.jsonl", "--index", "1"])
+        .refused("f.jsonl:2: not a failure record: unknown field `colour`");
+}

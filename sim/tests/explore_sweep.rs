@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use aiosim::Level;
 use aiosim_sim::explore::{
-    Explorer, FailureFile, FailureRecord, Shard, SweepConfig, read_failures, sweep,
+    ExploreOptions, Explorer, FailureFile, FailureRecord, Shard, SweepConfig, read_failures, sweep,
 };
 use aiosim_sim::policy::{PolicyKind, Schedule};
 use aiosim_sim::trace::Fnv1a;
@@ -122,7 +122,7 @@ fn every_reported_failure_is_in_the_failures_file() {
             &explorer,
             &sweep_config,
             &|r| {
-                let record = FailureRecord::new(bug.file, hash, r);
+                let record = FailureRecord::new(bug.file, hash, &ExploreOptions::default(), r);
                 let index = file.write(&record)?;
                 reported.lock().unwrap().push((index, record));
                 Ok(())

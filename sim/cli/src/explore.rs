@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -11,9 +12,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, read_failure,
-    shrink as shrink_schedule, sweep,
+    ExploreOptions, Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig,
+    read_failure, shrink as shrink_schedule, sweep,
 };
+use aiosim_sim::graph::Graph;
 use aiosim_sim::policy::{PolicyKind, deviations};
 
 use crate::{load, print};
@@ -106,6 +108,19 @@ fn named(id: &str, selection: &[String]) -> bool {
     })
 }
 
+/// An explorer of `graph` that runs and judges as `options` say.
+fn explorer_for(graph: Arc<Graph>, options: &ExploreOptions) -> Explorer {
+    let mut explorer = Explorer::new(graph);
+    explorer.budget = options.budget;
+    explorer.check_determinism = options.check_determinism;
+    let oracles = Oracles::filtered(|id| {
+        (options.oracles.is_empty() || named(id, &options.oracles))
+            && !named(id, &options.no_oracles)
+    });
+    explorer.checks.push(Box::new(oracles));
+    explorer
+}
+
 fn level(n: u8) -> Level {
     match n {
         1 => Level::Ties,
@@ -120,13 +135,13 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut explorer = Explorer::new(scenario.graph);
-    explorer.budget = args.budget;
-    explorer.check_determinism = args.check_determinism;
-    let oracles = Oracles::filtered(|id| {
-        (args.oracles.is_empty() || named(id, &args.oracles)) && !named(id, &args.no_oracles)
-    });
-    explorer.checks.push(Box::new(oracles));
+    let options = ExploreOptions {
+        budget: args.budget,
+        check_determinism: args.check_determinism,
+        oracles: args.oracles.clone(),
+        no_oracles: args.no_oracles.clone(),
+    };
+    let explorer = explorer_for(scenario.graph, &options);
     let config = SweepConfig {
         schedules: Schedules {
             policy: args.policy.into(),
@@ -167,7 +182,7 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
     let reported = AtomicU64::new(0);
     let unwritable = AtomicBool::new(false);
     let on_failure = |r: &RunResult| -> std::io::Result<()> {
-        let record = FailureRecord::new(&graph_name, scenario.hash, r);
+        let record = FailureRecord::new(&graph_name, scenario.hash, &options, r);
         let index = failures
             .write(&record)
             .inspect_err(|_| unwritable.store(true, Ordering::Relaxed))?;
@@ -308,8 +323,7 @@ fn load_record(failures: &Path, index: usize, graph: Option<&Path>) -> Result<Re
         );
         return Err(ExitCode::from(2));
     }
-    let mut explorer = Explorer::new(scenario.graph);
-    explorer.checks.push(Box::new(Oracles::all()));
+    let explorer = explorer_for(scenario.graph, &record.options);
     Ok(Recorded {
         record,
         graph,
@@ -405,7 +419,7 @@ pub fn shrink(args: &ShrinkArgs) -> ExitCode {
     };
     let (mut result, sentences) = explorer.run_explained(&shrunk.result.schedule);
     result.schedule = shrunk.result.schedule.clone();
-    let minimal = FailureRecord::new(&record.graph, hash, &result);
+    let minimal = FailureRecord::new(&record.graph, hash, &record.options, &result);
     let index = match out_file.write(&minimal) {
         Ok(i) => i,
         Err(e) => {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Schedule;
 
-use super::run::RunResult;
+use super::run::{DEFAULT_BUDGET, RunResult};
 
 /// One failed check of a failure record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,11 +54,47 @@ pub struct FailureRecord {
     pub trace_hash: String,
     /// The schedule that replays the run.
     pub schedule: Schedule,
+    /// The other options the run was made and judged with (absent: the defaults).
+    #[serde(default)]
+    pub options: ExploreOptions,
+}
+
+/// The options of `aiosim explore`, besides the schedule, that change how a run ends or how it
+/// is judged: a replay needs them. A field left out takes its default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExploreOptions {
+    /// The iteration budget of the run.
+    #[serde(deserialize_with = "crate::policy::whole::deserialize")]
+    pub budget: u64,
+    /// Whether the schedule was run twice and the two runs compared.
+    pub check_determinism: bool,
+    /// The invariant oracles checked (IDs or area prefixes); empty for every one.
+    pub oracles: Vec<String>,
+    /// The invariant oracles not checked (IDs or area prefixes).
+    pub no_oracles: Vec<String>,
+}
+
+impl Default for ExploreOptions {
+    /// The defaults of `aiosim explore`: [`DEFAULT_BUDGET`], every oracle, one run per schedule.
+    fn default() -> ExploreOptions {
+        ExploreOptions {
+            budget: DEFAULT_BUDGET,
+            check_determinism: false,
+            oracles: Vec::new(),
+            no_oracles: Vec::new(),
+        }
+    }
 }
 
 impl FailureRecord {
-    /// The record of a failed run.
-    pub fn new(graph: &str, graph_hash: u64, result: &RunResult) -> FailureRecord {
+    /// The record of a failed run, made with `options`.
+    pub fn new(
+        graph: &str,
+        graph_hash: u64,
+        options: &ExploreOptions,
+        result: &RunResult,
+    ) -> FailureRecord {
         let violations: Vec<FailedCheck> = result
             .violations
             .iter()
@@ -80,6 +116,7 @@ impl FailureRecord {
             violations,
             trace_hash: hex(result.report.trace.canonical_hash()),
             schedule: result.schedule.clone(),
+            options: options.clone(),
         }
     }
 }

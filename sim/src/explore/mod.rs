@@ -12,7 +12,7 @@ pub mod sweep;
 
 pub use api::{Config, explore};
 pub use check::{Check, Expectations, RunView, Sanity, Violation};
-pub use failure::{FailureFile, FailureRecord, read_failure, read_failures};
+pub use failure::{ExploreOptions, FailureFile, FailureRecord, read_failure, read_failures};
 pub use run::{DEFAULT_BUDGET, Explorer, RunResult};
 pub use shrink::{Shrunk, shrink};
 pub use sweep::{Schedules, Shard, SweepConfig, SweepOutcome, sweep};
