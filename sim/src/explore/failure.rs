@@ -3,7 +3,8 @@
 //!
 //! ```json
 //! {"graph":"bank.json","graph_hash":"9c1b…","seed":17,"check":"expect[0]","message":"…",
-//!  "violations":[{"check":"expect[0]","message":"…"}],"trace_hash":"5e0f…","schedule":{…}}
+//!  "violations":[{"check":"expect[0]","message":"…"}],"trace_hash":"5e0f…","schedule":{…},
+//!  "options":{"budget":1000000,"check_determinism":false,"oracles":[],"no_oracles":[]}}
 //! ```
 //!
 //! Indices: blank lines are skipped, and every other line is one record, numbered from 0 in
@@ -32,8 +33,8 @@ pub struct FailedCheck {
     pub message: String,
 }
 
-/// One line of a failures file. Every field is required, and a field it does not have is
-/// refused.
+/// One line of a failures file. Every field but `options` is required, and a field it does
+/// not have is refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureRecord {
