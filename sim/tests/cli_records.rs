@@ -227,14 +227,19 @@ fn a_damaged_line_keeps_its_index_and_hides_no_other_record() {
 }
 
 #[test]
-fn an_endless_or_unreadable_failures_file_is_refused() {
+fn an_endless_failures_file_is_refused() {
     let dir = with_graph("records-endless");
     aiosim(&dir, &["replay", "/dev/zero"]).refused("/dev/zero:1: the line is longer than 256 MiB");
     aiosim(&dir, &["replay", "/dev/zero", "--index", "3"])
         .refused("/dev/zero:1: the line is longer than 256 MiB");
-    aiosim(&dir, &["replay", "."]).refused(".: cannot read: ");
-    aiosim(&dir, &["shrink", "."]).refused(".: cannot read: ");
-    aiosim(&dir, &["replay", "missing.jsonl"]).refused("missing.jsonl: cannot read: ");
+}
+
+#[test]
+fn an_unreadable_failures_file_is_refused_naming_it() {
+    let dir = with_graph("records-unreadable");
+    aiosim(&dir, &["replay", "."]).refused("aiosim: .: cannot read: ");
+    aiosim(&dir, &["shrink", "."]).refused("aiosim: .: cannot read: ");
+    aiosim(&dir, &["replay", "missing.jsonl"]).refused("aiosim: missing.jsonl: cannot read: ");
 }
 
 /// The `(seed, index)` pairs of the `FAIL seed S: … --index K)` lines of `explore`.
@@ -296,45 +301,68 @@ fn explore_numbers_records_as_replay_does() {
     aiosim(&dir, &["replay", "f.jsonl", "--index", "1"]).refused("f.jsonl:5: not a failure record");
 }
 
+/// Runs `aiosim explore g.json` in `dir` at level 1 (seeds 0 and 1 fail) into `failures`.
+fn explore_into(dir: &Path, failures: &str) -> Done {
+    let args = [
+        "explore",
+        "g.json",
+        "--level",
+        "1",
+        "--runs",
+        "2",
+        "--failures",
+        failures,
+    ];
+    aiosim(dir, &args)
+}
+
+/// Runs `aiosim shrink good.jsonl --out OUT` in `dir`.
+fn shrink_into(dir: &Path, out: &str) -> Done {
+    aiosim(dir, &["shrink", "good.jsonl", "--out", out])
+}
+
 #[test]
-fn unusable_record_paths_are_refused_naming_them() {
-    let dir = with_graph("records-paths");
+fn a_directory_for_records_is_refused_naming_it() {
+    let dir = with_graph("records-directory");
     failing_records(&dir, "good.jsonl", 1);
     std::fs::create_dir(dir.join("sub")).expect("a directory");
-    let explore = |failures: &str| {
-        aiosim(
-            &dir,
-            &[
-                "explore",
-                "g.json",
-                "--level",
-                "1",
-                "--runs",
-                "2",
-                "--failures",
-                failures,
-            ],
-        )
-    };
-    explore("sub").refused("aiosim: sub: cannot open for appending: ");
-    explore("missing/f.jsonl").refused("aiosim: missing/f.jsonl: cannot open for appending: ");
-    let shrink = |out: &str| aiosim(&dir, &["shrink", "good.jsonl", "--out", out]);
-    shrink("sub").refused("aiosim: sub: cannot open for appending: ");
-    shrink("/nonexistent/x").refused("aiosim: /nonexistent/x: cannot open for appending: ");
-    // Readable but not writable as a file (EIO on write even for root).
+    explore_into(&dir, "sub").refused("aiosim: sub: cannot open for appending: ");
+    shrink_into(&dir, "sub").refused("aiosim: sub: cannot open for appending: ");
+}
+
+#[test]
+fn a_path_records_cannot_be_written_to_is_refused_naming_it() {
+    let dir = with_graph("records-unwritable");
+    failing_records(&dir, "good.jsonl", 1);
+    explore_into(&dir, "missing/f.jsonl")
+        .refused("aiosim: missing/f.jsonl: cannot open for appending: ");
+    shrink_into(&dir, "/nonexistent/x")
+        .refused("aiosim: /nonexistent/x: cannot open for appending: ");
+    // Readable, but not writable as a file (EIO on writing, even for root).
     if Path::new("/proc/version").exists() {
-        explore("/proc/version").refused("aiosim: /proc/version: cannot ");
-        shrink("/proc/version").refused("aiosim: /proc/version: cannot ");
+        explore_into(&dir, "/proc/version").refused("aiosim: /proc/version: cannot ");
+        shrink_into(&dir, "/proc/version").refused("aiosim: /proc/version: cannot ");
     }
-    // The scenario file itself, however it is spelled.
+}
+
+#[test]
+fn the_scenario_file_is_refused_as_a_records_file() {
+    let dir = with_graph("records-graph");
+    failing_records(&dir, "good.jsonl", 1);
+    std::fs::create_dir(dir.join("sub")).expect("a directory");
     let graph = std::fs::read(dir.join("g.json")).expect("readable");
     for spelling in ["g.json", "./g.json", "sub/../g.json"] {
-        explore(spelling).refused(&format!("aiosim: {spelling}: this is the scenario file"));
-        shrink(spelling).refused(&format!("aiosim: {spelling}: this is the scenario file"));
+        let refusal = format!("aiosim: {spelling}: this is the scenario file");
+        explore_into(&dir, spelling).refused(&refusal);
+        shrink_into(&dir, spelling).refused(&refusal);
     }
     assert_eq!(std::fs::read(dir.join("g.json")).expect("readable"), graph);
-    // /dev/null takes records without being read.
-    let o = explore("/dev/null");
+}
+
+#[test]
+fn a_special_file_takes_records_without_being_read() {
+    let dir = with_graph("records-special");
+    let o = explore_into(&dir, "/dev/null");
     assert_eq!(o.code, Some(1), "{}", o.stderr);
     assert!(o.stderr.contains("--index 1)"), "{}", o.stderr);
 }
