@@ -162,7 +162,7 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         config.shard.count,
         args.failures.display()
     );
-    let bar = ProgressBar::new(config.seeds().count() as u64);
+    let bar = ProgressBar::new(config.runs());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),

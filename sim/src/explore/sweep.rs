@@ -46,6 +46,21 @@ impl Shard {
         }
         Ok(Shard { index, count })
     }
+
+    /// How many of the offsets `0..runs` belong to this shard: those `k` with
+    /// `k % count == index`.
+    pub fn runs_of(self, runs: u64) -> u64 {
+        match runs.checked_sub(self.index) {
+            Some(rest) if rest > 0 => (rest - 1) / self.count + 1,
+            _ => 0,
+        }
+    }
+
+    /// The offset of this shard's `j`-th run (from 0): `index + j * count`. For
+    /// `j < runs_of(runs)` it is below `runs`.
+    pub fn offset(self, j: u64) -> u64 {
+        self.index + j * self.count
+    }
 }
 
 /// Which schedules an exploration runs: seeds `seed .. seed + runs` of one policy, all at one
@@ -83,9 +98,12 @@ impl Default for Schedules {
 impl Schedules {
     /// The seeds of `shard`, in order.
     pub fn seeds(&self, shard: Shard) -> impl Iterator<Item = u64> + '_ {
-        (0..self.runs)
-            .filter(move |k| k % shard.count == shard.index)
-            .map(|k| self.seed.wrapping_add(k))
+        (0..shard.runs_of(self.runs)).map(move |j| self.seed_at(shard, j))
+    }
+
+    /// The seed of the `j`-th run of `shard` (from 0).
+    pub fn seed_at(&self, shard: Shard, j: u64) -> u64 {
+        self.seed.wrapping_add(shard.offset(j))
     }
 
     /// The schedule of one seed (with the default steps hint).
@@ -129,6 +147,11 @@ impl SweepConfig {
     /// The seeds this shard runs, in order.
     pub fn seeds(&self) -> impl Iterator<Item = u64> + '_ {
         self.schedules.seeds(self.shard)
+    }
+
+    /// How many seeds this shard runs.
+    pub fn runs(&self) -> u64 {
+        self.shard.runs_of(self.schedules.runs)
     }
 
     /// The schedule of one seed.
@@ -232,4 +255,59 @@ fn enumerate(
     outcome.distinct_traces = seen.len();
     outcome.coverage = Some(coverage);
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offsets of a shard by definition: every `k` below `runs` with `k % count == index`.
+    fn offsets_by_filter(shard: Shard, runs: u64) -> Vec<u64> {
+        (0..runs)
+            .filter(|k| k % shard.count == shard.index)
+            .collect()
+    }
+
+    #[test]
+    fn a_shard_s_offsets_are_those_of_the_modulo_rule() {
+        for count in 1..6 {
+            for index in 0..count {
+                let shard = Shard { index, count };
+                for runs in 0..20 {
+                    let arithmetic: Vec<u64> =
+                        (0..shard.runs_of(runs)).map(|j| shard.offset(j)).collect();
+                    assert_eq!(
+                        arithmetic,
+                        offsets_by_filter(shard, runs),
+                        "{shard:?} {runs}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn huge_shards_are_counted_without_walking_the_range() {
+        let trillion = 1_000_000_000_000;
+        let one_of_a_trillion = Shard {
+            index: 0,
+            count: trillion,
+        };
+        assert_eq!(one_of_a_trillion.runs_of(trillion), 1);
+        let last = Shard {
+            index: u64::MAX - 1,
+            count: u64::MAX,
+        };
+        assert_eq!(last.runs_of(u64::MAX), 1);
+        assert_eq!(last.offset(0), u64::MAX - 1);
+        assert_eq!(Shard { index: 3, count: 4 }.runs_of(u64::MAX), u64::MAX / 4);
+        assert_eq!(Shard::ALL.runs_of(u64::MAX), u64::MAX);
+        let schedules = Schedules {
+            runs: u64::MAX,
+            seed: 0,
+            ..Schedules::default()
+        };
+        let seeds: Vec<u64> = schedules.seeds(last).collect();
+        assert_eq!(seeds, [u64::MAX - 1]);
+    }
 }

@@ -1,0 +1,93 @@
+//! The `aiosim` binary at the edges of its input: huge run counts and shards, huge option
+//! values, unknown names and huge files end quickly, with exit status 2 and a message when
+//! the input is refused, and never with a crash, an abort or a hang.
+
+mod cli_binary;
+#[path = "explore_support.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use cli_binary::aiosim_binary;
+use support::{bug_path, scratch_dir};
+
+/// How long a command that must end quickly may take (debug builds included).
+const QUICK: Duration = Duration::from_secs(60);
+
+/// Runs `command`, killing it and failing the test if it takes longer than `limit`.
+fn output_within(mut command: Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let started = Instant::now();
+    while child
+        .try_wait()
+        .expect("the child can be waited for")
+        .is_none()
+    {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{command:?} still ran after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("the output is collected")
+}
+
+/// Runs `aiosim ARGS`, which must end within [`QUICK`].
+fn aiosim(args: &[&str]) -> Output {
+    let mut command = Command::new(aiosim_binary());
+    command.args(args);
+    output_within(command, QUICK)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 paths")
+}
+
+/// `aiosim explore` of the hedged-request bug graph with `options`, failures in `dir`.
+fn explore_hedged(dir: &Path, options: &[&str]) -> Output {
+    let graph = bug_path("hedged_request.json");
+    let failures = dir.join("failures.jsonl");
+    let mut args = vec!["explore", s(&graph), "--failures", s(&failures)];
+    args.extend_from_slice(options);
+    aiosim(&args)
+}
+
+/// The scratch directory of one test.
+fn dir(name: &str) -> PathBuf {
+    scratch_dir(&format!("cli-limits-{name}"))
+}
+
+#[test]
+fn one_shard_of_a_huge_range_makes_its_one_run() {
+    let dir = dir("huge-shard");
+    let trillion = "1000000000000";
+    let max = u64::MAX.to_string();
+    for (runs, shard) in [
+        (trillion.to_owned(), format!("0/{trillion}")),
+        (max.clone(), format!("0/{max}")),
+        (max.clone(), format!("{}/{max}", u64::MAX - 1)),
+    ] {
+        let o = explore_hedged(&dir, &["--runs", &runs, "--shard", &shard, "--jobs", "1"]);
+        assert!(
+            stdout(&o).starts_with("runs 1 "),
+            "--runs {runs} --shard {shard}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
