@@ -66,6 +66,30 @@ fn explore_hedged(dir: &Path, options: &[&str]) -> Output {
     aiosim(&args)
 }
 
+/// `aiosim ARGS` in a shell that first limits the process's address space to `kib` KiB.
+fn aiosim_with_memory_limit(kib: u64, args: &[&str]) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &format!("ulimit -v {kib} && exec \"$0\" \"$@\"")])
+        .arg(aiosim_binary())
+        .args(args);
+    command
+}
+
+/// A graph every run of which fails (its expectation cannot hold).
+fn always_failing(dir: &Path) -> PathBuf {
+    let graph = dir.join("always.json");
+    std::fs::write(
+        &graph,
+        r#"{"format": "aiosim-graph/1", "name": "always", "main": "main",
+            "tasks": {"main": [{"spawn": "a"}, {"spawn": "b"}, {"sleep": 2}],
+                      "a": [{"sleep": 1}], "b": [{"sleep": 1}]},
+            "expect": [{"run": {"ok": "never"}}]}"#,
+    )
+    .expect("the graph is written");
+    graph
+}
+
 /// The scratch directory of one test.
 fn dir(name: &str) -> PathBuf {
     scratch_dir(&format!("cli-limits-{name}"))
@@ -87,6 +111,51 @@ fn one_shard_of_a_huge_range_makes_its_one_run() {
             "--runs {runs} --shard {shard}: {}{}",
             stdout(&o),
             stderr(&o)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A billion runs start at once and in little memory: every run fails, so the failures file
+/// shows that runs are being made.
+#[test]
+fn a_billion_runs_start_without_listing_the_seeds() {
+    let dir = dir("billion");
+    let graph = always_failing(&dir);
+    for jobs in ["1", "2"] {
+        let failures = dir.join(format!("failures-{jobs}.jsonl"));
+        let args = [
+            "explore",
+            s(&graph),
+            "--runs",
+            "1000000000",
+            "--jobs",
+            jobs,
+            "--failures",
+            s(&failures),
+        ];
+        let mut child = aiosim_with_memory_limit(1 << 20, &args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the shell starts");
+        let started = Instant::now();
+        let recorded =
+            || std::fs::read(&failures).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        while recorded() < 20 && started.elapsed() < QUICK {
+            if child.try_wait().expect("waitable").is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let running = child.try_wait().expect("waitable").is_none();
+        let _ = child.kill();
+        let output = child.wait_with_output().expect("the output is collected");
+        assert!(
+            running && recorded() >= 20,
+            "--jobs {jobs}: {} records, then: {}",
+            recorded(),
+            stderr(&output)
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

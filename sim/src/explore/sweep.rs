@@ -2,8 +2,9 @@
 //!
 //! Seeds `seed .. seed + runs` are split by `--shard I/N` (a seed belongs to shard
 //! `(seed - base) % N`), so N machines of a job array (CI matrix, Kubernetes Indexed Job,
-//! Slurm array) cover the range once between them. Within a machine, rayon runs the seeds on
-//! `jobs` threads, one loop per thread. Each rayon job runs its seeds on its own copy of the
+//! Slurm array) cover the range once between them; a shard's `j`-th seed and its number of
+//! seeds are computed, never found by walking the range. Within a machine, rayon splits the
+//! shard's run indices into ranges for `jobs` threads. Each rayon job runs its seeds on its own copy of the
 //! graph ([`Graph::unshared`](crate::graph::Graph::unshared)): runs clone the graph's names
 //! into every trace event, and threads sharing those reference counts would keep taking the
 //! same cache lines from each other. The outcome of every seed depends on the seed alone, so
@@ -14,6 +15,7 @@ use std::io;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use aiosim::Level;
 
@@ -164,6 +166,11 @@ impl SweepConfig {
 
 /// Runs the sweep. `on_failure` is called (from a worker thread) for each failed run as soon
 /// as it is found, and its error aborts the sweep; `on_run` after every run.
+///
+/// The runs are the indices `0..config.runs()` of the shard's seeds, split between the
+/// threads as ranges: no list of seeds or of results is built, so the memory a sweep needs
+/// does not grow with the number of runs (only with the distinct traces and the failures it
+/// keeps). With one thread the runs, and so the calls to `on_failure`, come in seed order.
 pub fn sweep(
     explorer: &Explorer,
     config: &SweepConfig,
@@ -174,17 +181,18 @@ pub fn sweep(
     if config.schedules.policy == PolicyKind::Exhaustive {
         return enumerate(explorer, config, steps_hint, on_failure, on_run);
     }
-    let seeds: Vec<u64> = config.seeds().collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.jobs.max(1))
         .build()
         .map_err(io::Error::other)?;
-    let results: Vec<io::Result<(u64, Option<RunResult>)>> = pool.install(|| {
-        seeds
-            .par_iter()
+    let runs = config.runs();
+    let tally = pool.install(|| {
+        (0..runs)
+            .into_par_iter()
             .map_init(
                 || Arc::new(explorer.graph.unshared()),
-                |graph, &seed| {
+                |graph, index| -> io::Result<Run> {
+                    let seed = config.schedules.seed_at(config.shard, index);
                     let result = explorer.run_on(graph, &config.schedule(seed, steps_hint));
                     let key = result.report.trace.fingerprint();
                     let failed = if result.passed() {
@@ -194,31 +202,84 @@ pub fn sweep(
                         Some(result)
                     };
                     on_run();
-                    Ok((key, failed))
+                    Ok(Run { index, key, failed })
                 },
             )
-            .collect()
-    });
-    let mut outcome = SweepOutcome::default();
-    let mut seen = BTreeSet::new();
-    let total = results.len() as u64;
-    let checkpoints = [total / 10, total / 4, total / 2, total];
-    for r in results {
-        let (key, failed) = r?;
-        outcome.runs += 1;
-        seen.insert(key);
-        outcome.failures.extend(failed);
-        if checkpoints.contains(&outcome.runs)
-            && outcome
-                .growth
-                .last()
-                .is_none_or(|&(n, _)| n != outcome.runs)
-        {
-            outcome.growth.push((outcome.runs, seen.len()));
+            .try_fold(Tally::default, |mut tally, run| -> io::Result<Tally> {
+                tally.add(run?);
+                Ok(tally)
+            })
+            .try_reduce(Tally::default, |a, b| Ok(a.merge(b)))
+    })?;
+    Ok(tally.into_outcome(runs))
+}
+
+/// One run of a sweep: its index among the shard's seeds, the key of its trace, and the
+/// run itself if it failed.
+struct Run {
+    index: u64,
+    key: u64,
+    failed: Option<RunResult>,
+}
+
+/// What the runs of a part of a sweep found. Parts merge in any order into the same tally.
+#[derive(Default)]
+struct Tally {
+    /// Runs made.
+    runs: u64,
+    /// Each distinct trace key, with the lowest index of a run that made it.
+    first_seen: FxHashMap<u64, u64>,
+    /// The failed runs, with their indices.
+    failures: Vec<(u64, RunResult)>,
+}
+
+impl Tally {
+    /// Counts one run.
+    fn add(&mut self, run: Run) {
+        self.runs += 1;
+        self.see(run.key, run.index);
+        self.failures.extend(run.failed.map(|r| (run.index, r)));
+    }
+
+    /// Notes that the run at `index` made the trace `key`.
+    fn see(&mut self, key: u64, index: u64) {
+        let first = self.first_seen.entry(key).or_insert(index);
+        *first = (*first).min(index);
+    }
+
+    /// The tally of both parts.
+    fn merge(mut self, mut other: Tally) -> Tally {
+        if self.first_seen.len() < other.first_seen.len() {
+            std::mem::swap(&mut self, &mut other);
+        }
+        self.runs += other.runs;
+        for (key, index) in other.first_seen {
+            self.see(key, index);
+        }
+        self.failures.append(&mut other.failures);
+        self
+    }
+
+    /// The outcome of a sweep of `total` runs: failures in seed order, and the growth of
+    /// the distinct traces over the first tenth, quarter, half and all of the runs.
+    fn into_outcome(mut self, total: u64) -> SweepOutcome {
+        self.failures.sort_unstable_by_key(|&(index, _)| index);
+        let mut firsts: Vec<u64> = self.first_seen.into_values().collect();
+        firsts.sort_unstable();
+        let mut growth: Vec<(u64, usize)> = Vec::new();
+        for runs in [total / 10, total / 4, total / 2, total] {
+            if runs > 0 && growth.last().is_none_or(|&(n, _)| n != runs) {
+                growth.push((runs, firsts.partition_point(|&first| first < runs)));
+            }
+        }
+        SweepOutcome {
+            runs: self.runs,
+            failures: self.failures.into_iter().map(|(_, r)| r).collect(),
+            distinct_traces: firsts.len(),
+            coverage: None,
+            growth,
         }
     }
-    outcome.distinct_traces = seen.len();
-    Ok(outcome)
 }
 
 /// `exhaustive`: every decision list in order, up to `runs` runs, on this thread (the
@@ -259,7 +320,11 @@ fn enumerate(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
     use super::*;
+    use crate::graph::parse_graph;
 
     /// The offsets of a shard by definition: every `k` below `runs` with `k % count == index`.
     fn offsets_by_filter(shard: Shard, runs: u64) -> Vec<u64> {
@@ -309,5 +374,100 @@ mod tests {
         };
         let seeds: Vec<u64> = schedules.seeds(last).collect();
         assert_eq!(seeds, [u64::MAX - 1]);
+    }
+
+    fn explorer(json: &str) -> Explorer {
+        Explorer::new(Arc::new(
+            parse_graph(json.as_bytes()).expect("a valid scenario"),
+        ))
+    }
+
+    /// Every run fails: the expectation cannot hold.
+    const ALWAYS_FAILING: &str = r#"{"format": "aiosim-graph/1", "name": "always", "main": "main",
+        "tasks": {"main": [{"spawn": "a"}, {"spawn": "b"}, {"sleep": 2}],
+                  "a": [{"sleep": 1}], "b": [{"sleep": 1}]},
+        "expect": [{"run": {"ok": "never"}}]}"#;
+
+    fn config(runs: u64, jobs: usize) -> SweepConfig {
+        SweepConfig {
+            schedules: Schedules {
+                runs,
+                ..Schedules::default()
+            },
+            jobs,
+            shard: Shard::ALL,
+        }
+    }
+
+    #[test]
+    fn a_sweep_of_every_seed_starts_at_once_and_stops_at_a_failed_report() {
+        let explorer = explorer(ALWAYS_FAILING);
+        for jobs in [1, 2] {
+            let reported = AtomicU64::new(0);
+            let outcome = sweep(
+                &explorer,
+                &config(u64::MAX, jobs),
+                &|_| match reported.fetch_add(1, Ordering::Relaxed) {
+                    0..3 => Ok(()),
+                    _ => Err(io::Error::other("the disk is full")),
+                },
+                &|| {},
+            );
+            let error = outcome.expect_err("the fourth report fails");
+            assert_eq!(error.to_string(), "the disk is full");
+            assert!(reported.load(Ordering::Relaxed) < 1000, "{jobs} jobs");
+        }
+    }
+
+    #[test]
+    fn one_thread_reports_failures_in_seed_order() {
+        let explorer = explorer(ALWAYS_FAILING);
+        let mut sweep_config = config(300, 1);
+        sweep_config.schedules.seed = 7;
+        let reported = std::sync::Mutex::new(Vec::new());
+        let outcome = sweep(
+            &explorer,
+            &sweep_config,
+            &|r| {
+                reported.lock().unwrap().push(r.schedule.seed);
+                Ok(())
+            },
+            &|| {},
+        )
+        .expect("the sweep runs");
+        let seeds: Vec<u64> = (7..307).collect();
+        assert_eq!(reported.into_inner().unwrap(), seeds);
+        let kept: Vec<u64> = outcome.failures.iter().map(|r| r.schedule.seed).collect();
+        assert_eq!(kept, seeds);
+    }
+
+    #[test]
+    fn growth_counts_the_distinct_traces_of_the_first_runs_in_seed_order() {
+        let explorer = explorer(include_str!(
+            "../../../examples/graphs/bugs/heartbeat_false_alarm.json"
+        ));
+        let steps = explorer.fifo_handles();
+        for (runs, jobs) in [(200, 1), (200, 2), (7, 2), (3, 1)] {
+            let sweep_config = config(runs, jobs);
+            let mut seen = BTreeSet::new();
+            let distinct_after: Vec<usize> = sweep_config
+                .seeds()
+                .map(|seed| {
+                    let result = explorer.run(&sweep_config.schedule(seed, steps));
+                    seen.insert(result.report.trace.fingerprint());
+                    seen.len()
+                })
+                .collect();
+            let mut expected: Vec<(u64, usize)> = Vec::new();
+            for n in [runs / 10, runs / 4, runs / 2, runs] {
+                if n > 0 && expected.last().is_none_or(|&(m, _)| m != n) {
+                    expected.push((n, distinct_after[n as usize - 1]));
+                }
+            }
+            let outcome = sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {}).expect("runs");
+            assert_eq!(outcome.growth, expected, "{runs} runs, {jobs} jobs");
+            assert_eq!(outcome.distinct_traces, seen.len());
+            assert_eq!(outcome.runs, runs);
+        }
     }
 }
