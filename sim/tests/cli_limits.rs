@@ -160,3 +160,26 @@ fn a_billion_runs_start_without_listing_the_seeds() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Asserts that `o` is a refusal: exit status 2, nothing on stdout, and a message on stderr
+/// that contains every one of `words`.
+fn assert_refused(o: &Output, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(o.stdout.is_empty(), "{}", stdout(o));
+    for word in words {
+        assert!(err.contains(word), "{word:?} is not in: {err}");
+    }
+}
+
+#[test]
+fn injected_cancellations_are_at_most_65536_per_run() {
+    let dir = dir("inject");
+    for count in ["4294967295", "65537"] {
+        let o = explore_hedged(&dir, &["--inject-cancels", count, "--runs", "3"]);
+        assert_refused(&o, &["--inject-cancels", count, "65536"]);
+    }
+    let o = explore_hedged(&dir, &["--inject-cancels", "65536", "--runs", "20"]);
+    assert!(stdout(&o).starts_with("runs 20 "), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

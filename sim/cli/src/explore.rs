@@ -11,10 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, read_failures,
-    shrink as shrink_schedule, sweep,
+    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, SweepError,
+    read_failures, shrink as shrink_schedule, sweep,
 };
-use aiosim_sim::policy::{PolicyKind, deviations};
+use aiosim_sim::policy::{MAX_INJECT_CANCELS, PolicyKind, deviations};
 
 use crate::{load, print};
 
@@ -69,8 +69,9 @@ pub struct ExploreArgs {
     /// PCT's bug depth (number of priority change points + 1).
     #[arg(long, default_value_t = 3)]
     depth: u32,
-    /// Cancellations to inject per run, as faults nobody wrote (0: none).
-    #[arg(long, default_value_t = 0)]
+    /// Cancellations to inject per run, as faults nobody wrote (0: none; at most 65536).
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_INJECT_CANCELS)))]
     inject_cancels: u32,
     /// Worker threads (default: all cores).
     #[arg(long)]
@@ -191,7 +192,10 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => {
             eprintln!("aiosim: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(match e {
+                SweepError::Report(_) => 1,
+                SweepError::Invalid(_) => 2,
+            });
         }
     };
     let secs = started.elapsed().as_secs_f64();

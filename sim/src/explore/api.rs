@@ -255,6 +255,9 @@ where
     F: Fn() -> Fut,
     Fut: StdFuture<Output = Result<(), Exception>> + 'static,
 {
+    if let Err(why) = config.schedules.validate() {
+        panic!("aiosim: {why}");
+    }
     let regressions = config
         .regressions
         .clone()

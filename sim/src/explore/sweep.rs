@@ -19,7 +19,9 @@ use rustc_hash::FxHashMap;
 
 use aiosim::Level;
 
-use crate::policy::{Coverage, PolicyKind, Schedule, explore as enumerate_decision_lists};
+use crate::policy::{
+    Coverage, MAX_INJECT_CANCELS, PolicyKind, Schedule, explore as enumerate_decision_lists,
+};
 
 use super::run::{Explorer, RunResult};
 
@@ -108,6 +110,18 @@ impl Schedules {
         self.seed.wrapping_add(shard.offset(j))
     }
 
+    /// Checks that these schedules can be run: at most [`MAX_INJECT_CANCELS`] injected
+    /// cancellations per run.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.inject_cancels > MAX_INJECT_CANCELS {
+            return Err(format!(
+                "{} cancellations to inject per run: at most {MAX_INJECT_CANCELS} are allowed",
+                self.inject_cancels
+            ));
+        }
+        Ok(())
+    }
+
     /// The schedule of one seed (with the default steps hint).
     pub fn schedule(&self, seed: u64) -> Schedule {
         let mut s = Schedule::new(self.policy, seed, self.level);
@@ -156,11 +170,43 @@ impl SweepConfig {
         self.shard.runs_of(self.schedules.runs)
     }
 
+    /// Checks that this sweep can be run (see [`Schedules::validate`]).
+    pub fn validate(&self) -> Result<(), String> {
+        self.schedules.validate()
+    }
+
     /// The schedule of one seed.
     pub fn schedule(&self, seed: u64, steps_hint: u64) -> Schedule {
         let mut s = self.schedules.schedule(seed);
         s.steps_hint = steps_hint;
         s
+    }
+}
+
+/// Why a sweep did not run to its end.
+#[derive(Debug)]
+pub enum SweepError {
+    /// The configuration cannot be run ([`SweepConfig::validate`]); nothing ran.
+    Invalid(String),
+    /// `on_failure` failed, which stopped the sweep.
+    Report(io::Error),
+}
+
+impl std::fmt::Display for SweepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SweepError::Invalid(why) => f.write_str(why),
+            SweepError::Report(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SweepError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SweepError::Invalid(_) => None,
+            SweepError::Report(e) => Some(e),
+        }
     }
 }
 
@@ -176,41 +222,45 @@ pub fn sweep(
     config: &SweepConfig,
     on_failure: &(dyn Fn(&RunResult) -> io::Result<()> + Sync),
     on_run: &(dyn Fn() + Sync),
-) -> io::Result<SweepOutcome> {
+) -> Result<SweepOutcome, SweepError> {
+    config.validate().map_err(SweepError::Invalid)?;
     let steps_hint = explorer.fifo_handles();
     if config.schedules.policy == PolicyKind::Exhaustive {
-        return enumerate(explorer, config, steps_hint, on_failure, on_run);
+        return enumerate(explorer, config, steps_hint, on_failure, on_run)
+            .map_err(SweepError::Report);
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.jobs.max(1))
         .build()
-        .map_err(io::Error::other)?;
+        .map_err(|e| SweepError::Report(io::Error::other(e)))?;
     let runs = config.runs();
-    let tally = pool.install(|| {
-        (0..runs)
-            .into_par_iter()
-            .map_init(
-                || Arc::new(explorer.graph.unshared()),
-                |graph, index| -> io::Result<Run> {
-                    let seed = config.schedules.seed_at(config.shard, index);
-                    let result = explorer.run_on(graph, &config.schedule(seed, steps_hint));
-                    let key = result.report.trace.fingerprint();
-                    let failed = if result.passed() {
-                        None
-                    } else {
-                        on_failure(&result)?;
-                        Some(result)
-                    };
-                    on_run();
-                    Ok(Run { index, key, failed })
-                },
-            )
-            .try_fold(Tally::default, |mut tally, run| -> io::Result<Tally> {
-                tally.add(run?);
-                Ok(tally)
-            })
-            .try_reduce(Tally::default, |a, b| Ok(a.merge(b)))
-    })?;
+    let tally = pool
+        .install(|| {
+            (0..runs)
+                .into_par_iter()
+                .map_init(
+                    || Arc::new(explorer.graph.unshared()),
+                    |graph, index| -> io::Result<Run> {
+                        let seed = config.schedules.seed_at(config.shard, index);
+                        let result = explorer.run_on(graph, &config.schedule(seed, steps_hint));
+                        let key = result.report.trace.fingerprint();
+                        let failed = if result.passed() {
+                            None
+                        } else {
+                            on_failure(&result)?;
+                            Some(result)
+                        };
+                        on_run();
+                        Ok(Run { index, key, failed })
+                    },
+                )
+                .try_fold(Tally::default, |mut tally, run| -> io::Result<Tally> {
+                    tally.add(run?);
+                    Ok(tally)
+                })
+                .try_reduce(Tally::default, |a, b| Ok(a.merge(b)))
+        })
+        .map_err(SweepError::Report)?;
     Ok(tally.into_outcome(runs))
 }
 
@@ -469,5 +519,23 @@ mod tests {
             assert_eq!(outcome.distinct_traces, seen.len());
             assert_eq!(outcome.runs, runs);
         }
+    }
+
+    #[test]
+    fn more_injections_than_the_limit_are_refused_before_any_run() {
+        let explorer = explorer(ALWAYS_FAILING);
+        let mut sweep_config = config(10, 1);
+        sweep_config.schedules.inject_cancels = MAX_INJECT_CANCELS + 1;
+        let ran = AtomicU64::new(0);
+        let outcome = sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {
+            ran.fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(
+            matches!(&outcome, Err(SweepError::Invalid(why)) if why.contains("at most 65536")),
+            "{outcome:?}"
+        );
+        assert_eq!(ran.load(Ordering::Relaxed), 0);
+        sweep_config.schedules.inject_cancels = MAX_INJECT_CANCELS;
+        assert!(sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {}).is_ok());
     }
 }
