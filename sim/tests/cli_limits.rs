@@ -183,3 +183,27 @@ fn injected_cancellations_are_at_most_65536_per_run() {
     assert!(stdout(&o).starts_with("runs 20 "), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn jobs_are_1_to_1024_and_threads_the_system_refuses_are_an_input_error() {
+    let dir = dir("jobs");
+    for jobs in ["0", "1025", "100000"] {
+        let o = explore_hedged(&dir, &["--jobs", jobs, "--runs", "3"]);
+        assert_refused(&o, &["--jobs", jobs, "1..=1024"]);
+    }
+    // 1024 thread stacks do not fit in 1 GiB of address space.
+    let graph = bug_path("hedged_request.json");
+    let failures = dir.join("failures.jsonl");
+    let args = ["explore", s(&graph), "--jobs", "1024", "--runs", "3"];
+    let mut command = aiosim_with_memory_limit(1 << 20, &args);
+    command.args(["--failures", s(&failures)]);
+    let o = output_within(command, QUICK);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("cannot start 1024 worker threads, use fewer: "),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

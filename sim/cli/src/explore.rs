@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig, SweepError,
-    read_failures, shrink as shrink_schedule, sweep,
+    Explorer, FailureFile, FailureRecord, MAX_JOBS, RunResult, Schedules, Shard, SweepConfig,
+    SweepError, read_failures, shrink as shrink_schedule, sweep,
 };
 use aiosim_sim::policy::{MAX_INJECT_CANCELS, PolicyKind, deviations};
 
@@ -73,8 +73,9 @@ pub struct ExploreArgs {
     #[arg(long, default_value_t = 0,
           value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_INJECT_CANCELS)))]
     inject_cancels: u32,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores, at most 1024).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+          .range(1..=MAX_JOBS as u64))]
     jobs: Option<usize>,
     /// Run only shard I of N (`I/N`): every N-th seed, starting at the I-th.
     #[arg(long, value_parser = Shard::parse, default_value = "0/1")]
@@ -137,9 +138,9 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             depth: args.depth,
             inject_cancels: args.inject_cancels,
         },
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
+        }),
         shard: args.shard,
     };
     let failures = match FailureFile::append(&args.failures) {
@@ -194,7 +195,7 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             eprintln!("aiosim: {e}");
             return ExitCode::from(match e {
                 SweepError::Report(_) => 1,
-                SweepError::Invalid(_) => 2,
+                SweepError::Invalid(_) | SweepError::Threads { .. } => 2,
             });
         }
     };

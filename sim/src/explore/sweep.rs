@@ -25,6 +25,9 @@ use crate::policy::{
 
 use super::run::{Explorer, RunResult};
 
+/// The most worker threads a sweep starts.
+pub const MAX_JOBS: usize = 1024;
+
 /// Which part of the seed range this process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
@@ -136,7 +139,7 @@ impl Schedules {
 pub struct SweepConfig {
     /// The seeds and the options of their schedules.
     pub schedules: Schedules,
-    /// Worker threads.
+    /// Worker threads, 1 to [`MAX_JOBS`].
     pub jobs: usize,
     /// This process's part of the seeds.
     pub shard: Shard,
@@ -170,8 +173,15 @@ impl SweepConfig {
         self.shard.runs_of(self.schedules.runs)
     }
 
-    /// Checks that this sweep can be run (see [`Schedules::validate`]).
+    /// Checks that this sweep can be run: 1 to [`MAX_JOBS`] worker threads, and schedules
+    /// that [`Schedules::validate`] accepts.
     pub fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_JOBS).contains(&self.jobs) {
+            return Err(format!(
+                "{} worker threads: a sweep runs on 1 to {MAX_JOBS}",
+                self.jobs
+            ));
+        }
         self.schedules.validate()
     }
 
@@ -188,6 +198,13 @@ impl SweepConfig {
 pub enum SweepError {
     /// The configuration cannot be run ([`SweepConfig::validate`]); nothing ran.
     Invalid(String),
+    /// The worker threads could not be started (the system refused a thread); nothing ran.
+    Threads {
+        /// How many threads were asked for.
+        jobs: usize,
+        /// What the system said.
+        why: String,
+    },
     /// `on_failure` failed, which stopped the sweep.
     Report(io::Error),
 }
@@ -196,6 +213,9 @@ impl std::fmt::Display for SweepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SweepError::Invalid(why) => f.write_str(why),
+            SweepError::Threads { jobs, why } => {
+                write!(f, "cannot start {jobs} worker threads, use fewer: {why}")
+            }
             SweepError::Report(e) => e.fmt(f),
         }
     }
@@ -204,7 +224,7 @@ impl std::fmt::Display for SweepError {
 impl std::error::Error for SweepError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SweepError::Invalid(_) => None,
+            SweepError::Invalid(_) | SweepError::Threads { .. } => None,
             SweepError::Report(e) => Some(e),
         }
     }
@@ -230,9 +250,12 @@ pub fn sweep(
             .map_err(SweepError::Report);
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.jobs.max(1))
+        .num_threads(config.jobs)
         .build()
-        .map_err(|e| SweepError::Report(io::Error::other(e)))?;
+        .map_err(|e| SweepError::Threads {
+            jobs: config.jobs,
+            why: e.to_string(),
+        })?;
     let runs = config.runs();
     let tally = pool
         .install(|| {
@@ -537,5 +560,17 @@ mod tests {
         assert_eq!(ran.load(Ordering::Relaxed), 0);
         sweep_config.schedules.inject_cancels = MAX_INJECT_CANCELS;
         assert!(sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {}).is_ok());
+    }
+
+    #[test]
+    fn a_sweep_runs_on_1_to_max_jobs_threads() {
+        let explorer = explorer(ALWAYS_FAILING);
+        for jobs in [0, MAX_JOBS + 1] {
+            let outcome = sweep(&explorer, &config(3, jobs), &|_| Ok(()), &|| {});
+            assert!(
+                matches!(&outcome, Err(SweepError::Invalid(why)) if why.contains("1 to 1024")),
+                "{jobs}: {outcome:?}"
+            );
+        }
     }
 }
