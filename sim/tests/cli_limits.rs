@@ -207,3 +207,25 @@ fn jobs_are_1_to_1024_and_threads_the_system_refuses_are_an_input_error() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn oracle_names_that_name_no_oracle_are_refused() {
+    let dir = dir("oracles");
+    for flag in ["--oracle", "--no-oracle"] {
+        for name in ["NOPE-1", "GATHER-99", "GATHE", "gather"] {
+            let o = explore_hedged(&dir, &[flag, name, "--runs", "3"]);
+            assert_refused(&o, &[flag, name, "GATHER", "aiosim oracles"]);
+        }
+    }
+    let listed = aiosim(&["oracles"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let ids: Vec<String> = stdout(&listed).lines().map(str::to_owned).collect();
+    assert!(ids.iter().any(|id| id == "GATHER-1"), "{ids:?}");
+    let mut args = vec!["--runs", "3", "--oracle", "GATHER"];
+    for id in &ids {
+        args.extend(["--oracle", id.as_str()]);
+    }
+    let o = explore_hedged(&dir, &args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

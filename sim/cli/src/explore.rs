@@ -100,12 +100,47 @@ pub struct ExploreArgs {
 
 /// Whether an oracle ID is named by a selection of IDs or area prefixes (`GATHER`).
 fn named(id: &str, selection: &[String]) -> bool {
-    selection.iter().any(|s| {
-        id == s
-            || id
-                .strip_prefix(s.as_str())
-                .is_some_and(|rest| rest.starts_with('-'))
-    })
+    selection.iter().any(|s| names(s, id))
+}
+
+/// Whether `name`, an ID or an area prefix (`GATHER`), names the oracle ID `id`.
+fn names(name: &str, id: &str) -> bool {
+    id == name
+        || id
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// Checks that every name given to `flag` (`--oracle`, `--no-oracle`) names an oracle.
+fn check_oracle_names(flag: &str, selection: &[String]) -> Result<(), String> {
+    let ids = Oracles::all().ids();
+    let Some(unknown) = selection
+        .iter()
+        .find(|name| !ids.iter().any(|id| names(name, id)))
+    else {
+        return Ok(());
+    };
+    let mut areas: Vec<&str> = Vec::new();
+    for area in ids.iter().filter_map(|id| id.split('-').next()) {
+        if !areas.contains(&area) {
+            areas.push(area);
+        }
+    }
+    Err(format!(
+        "{flag} {unknown}: no oracle has this ID or area (areas: {}; `aiosim oracles` lists \
+         every ID)",
+        areas.join(", ")
+    ))
+}
+
+/// `aiosim oracles`: every oracle ID, one a line.
+pub fn list_oracles() -> ExitCode {
+    let mut text = Oracles::all().ids().join("\n");
+    text.push('\n');
+    match print(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 fn level(n: u8) -> Level {
@@ -118,6 +153,12 @@ fn level(n: u8) -> Level {
 
 /// `aiosim explore FILE ...`.
 pub fn explore(args: &ExploreArgs) -> ExitCode {
+    let checked = check_oracle_names("--oracle", &args.oracles)
+        .and_then(|()| check_oracle_names("--no-oracle", &args.no_oracles));
+    if let Err(why) = checked {
+        eprintln!("aiosim: {why}");
+        return ExitCode::from(2);
+    }
     let scenario = match load(&args.file) {
         Ok(s) => s,
         Err(code) => return code,

@@ -40,6 +40,9 @@ enum Command {
     Replay(explore::ReplayArgs),
     /// Shrink one recorded failure to the fewest deviations from CPython's order and explain it.
     Shrink(explore::ShrinkArgs),
+    /// List the invariant oracles that `explore` checks, one ID a line (the names that
+    /// `--oracle` and `--no-oracle` take, with their area prefixes such as GATHER).
+    Oracles,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => explore::explore(&args),
         Command::Replay(args) => explore::replay(&args),
         Command::Shrink(args) => explore::shrink(&args),
+        Command::Oracles => explore::list_oracles(),
     }
 }
 
