@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use aiosim_sim::explore::read_failures;
 use cli_binary::aiosim_binary;
 use support::{bug_path, scratch_dir};
 
@@ -227,5 +228,33 @@ fn oracle_names_that_name_no_oracle_are_refused() {
     }
     let o = explore_hedged(&dir, &args);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn seeds_past_the_largest_are_refused() {
+    let dir = dir("seeds");
+    let o = explore_hedged(&dir, &["--seed", "18446744073709551614", "--runs", "4"]);
+    assert_refused(
+        &o,
+        &["seed 18446744073709551614", "4 runs", "at most 2 runs"],
+    );
+    let o = explore_hedged(
+        &dir,
+        &[
+            "--seed",
+            "18446744073709551614",
+            "--runs",
+            "2",
+            "--jobs",
+            "1",
+        ],
+    );
+    assert!(stdout(&o).starts_with("runs 2 "), "{}", stderr(&o));
+    let failures = read_failures(&dir.join("failures.jsonl")).expect("written");
+    assert!(
+        failures.iter().all(|r| r.seed >= u64::MAX - 1),
+        "{failures:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

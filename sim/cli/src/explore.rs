@@ -184,6 +184,10 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         }),
         shard: args.shard,
     };
+    if let Err(why) = config.validate() {
+        eprintln!("aiosim: {why}");
+        return ExitCode::from(2);
+    }
     let failures = match FailureFile::append(&args.failures) {
         Ok(f) => f,
         Err(e) => {

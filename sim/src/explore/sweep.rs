@@ -108,14 +108,27 @@ impl Schedules {
         (0..shard.runs_of(self.runs)).map(move |j| self.seed_at(shard, j))
     }
 
-    /// The seed of the `j`-th run of `shard` (from 0).
+    /// The seed of the `j`-th run of `shard` (from 0). Past `u64::MAX` it wraps around;
+    /// [`Schedules::validate`] refuses such ranges.
     pub fn seed_at(&self, shard: Shard, j: u64) -> u64 {
         self.seed.wrapping_add(shard.offset(j))
     }
 
-    /// Checks that these schedules can be run: at most [`MAX_INJECT_CANCELS`] injected
-    /// cancellations per run.
+    /// Checks that these schedules can be run: the seeds stay within `u64` (they never wrap
+    /// around to 0; `exhaustive` runs no range of seeds), and at most
+    /// [`MAX_INJECT_CANCELS`] injected cancellations per run.
     pub fn validate(&self) -> Result<(), String> {
+        let past_the_last_seed = self.runs > 0 && self.seed.checked_add(self.runs - 1).is_none();
+        if self.policy != PolicyKind::Exhaustive && past_the_last_seed {
+            return Err(format!(
+                "seed {} and {} runs: the seeds would go past {}, the largest seed; at most {} \
+                 runs fit from this seed",
+                self.seed,
+                self.runs,
+                u64::MAX,
+                u64::MAX - self.seed + 1
+            ));
+        }
         if self.inject_cancels > MAX_INJECT_CANCELS {
             return Err(format!(
                 "{} cancellations to inject per run: at most {MAX_INJECT_CANCELS} are allowed",
@@ -572,5 +585,42 @@ mod tests {
                 "{jobs}: {outcome:?}"
             );
         }
+    }
+
+    #[test]
+    fn seeds_never_wrap_around() {
+        let near_the_end = |seed: u64, runs: u64, policy: PolicyKind| Schedules {
+            policy,
+            seed,
+            runs,
+            ..Schedules::default()
+        };
+        let last = u64::MAX;
+        let refused = near_the_end(last - 1, 4, PolicyKind::Random).validate();
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|why| why.contains("at most 2 runs")),
+            "{refused:?}"
+        );
+        assert!(near_the_end(last, 2, PolicyKind::Pct).validate().is_err());
+        for (seed, runs) in [(last - 1, 2), (last, 1), (last, 0), (0, last), (1, last)] {
+            assert!(
+                near_the_end(seed, runs, PolicyKind::Random)
+                    .validate()
+                    .is_ok(),
+                "{seed} {runs}"
+            );
+        }
+        // Exhaustive takes --runs as a run budget, not as a range of seeds.
+        assert!(
+            near_the_end(last, 1000, PolicyKind::Exhaustive)
+                .validate()
+                .is_ok()
+        );
+        let seeds: Vec<u64> = near_the_end(last - 1, 2, PolicyKind::Random)
+            .seeds(Shard::ALL)
+            .collect();
+        assert_eq!(seeds, [last - 1, last]);
     }
 }
