@@ -258,3 +258,26 @@ fn seeds_past_the_largest_are_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn scenario_files_are_at_most_64_mib() {
+    let dir = dir("size");
+    const LIMIT: u64 = 64 << 20;
+    for command in ["run", "explore"] {
+        let limited = aiosim_with_memory_limit(1 << 20, &[command, "/dev/zero"]);
+        let o = output_within(limited, QUICK);
+        assert_refused(&o, &["/dev/zero", "64 MiB"]);
+    }
+    // The hedged request padded with whitespace to exactly the limit, and one byte more.
+    let padded = dir.join("padded.json");
+    let mut bytes = std::fs::read(bug_path("hedged_request.json")).expect("readable");
+    bytes.resize(LIMIT as usize, b' ');
+    std::fs::write(&padded, &bytes).expect("written");
+    let o = aiosim(&["run", s(&padded)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    bytes.push(b' ');
+    std::fs::write(&padded, &bytes).expect("written");
+    let o = aiosim(&["run", s(&padded)]);
+    assert_refused(&o, &[s(&padded), "64 MiB"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

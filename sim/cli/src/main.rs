@@ -7,7 +7,8 @@
 
 mod explore;
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -62,10 +63,15 @@ pub(crate) struct Scenario {
     hash: u64,
 }
 
+/// The largest scenario file read, 64 MiB. A valid scenario has at most 2,048 ops and its
+/// strings at most 1,024 characters, so this is far beyond any scenario, and an endless input
+/// (`/dev/zero`, a pipe) is refused before it fills the memory.
+const MAX_GRAPH_BYTES: u64 = 64 << 20;
+
 /// Reads and validates a scenario; on failure prints the located error and returns exit 2.
 pub(crate) fn load(file: &Path) -> Result<Scenario, ExitCode> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        eprintln!("aiosim: cannot read {}: {e}", file.display());
+    let bytes = read_graph_file(file).map_err(|why| {
+        eprintln!("aiosim: {why}");
         ExitCode::from(2)
     })?;
     let graph = parse_graph(&bytes).map_err(|e| {
@@ -76,6 +82,21 @@ pub(crate) fn load(file: &Path) -> Result<Scenario, ExitCode> {
         graph: Arc::new(graph),
         hash: aiosim_sim::trace::Fnv1a::hash(&bytes),
     })
+}
+
+/// The bytes of a scenario file, reading no more than one byte past [`MAX_GRAPH_BYTES`].
+fn read_graph_file(file: &Path) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    File::open(file)
+        .and_then(|f| f.take(MAX_GRAPH_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if bytes.len() as u64 > MAX_GRAPH_BYTES {
+        return Err(format!(
+            "{} is larger than {MAX_GRAPH_BYTES} bytes (64 MiB), the most a scenario file may be",
+            file.display()
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Writes bytes to stdout; a failure is an internal error (exit 1).
