@@ -281,3 +281,54 @@ fn scenario_files_are_at_most_64_mib() {
     assert_refused(&o, &[s(&padded), "64 MiB"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A small scenario with a large trace: a task returns a list of 20,000 integers, and `main`
+/// gathers it 256 times over in each of `gathers` ops (about 28 MB of trace text per op).
+fn large_trace_graph(gathers: usize) -> String {
+    let list: Vec<String> = (0..20_000).map(|n| n.to_string()).collect();
+    let gather = format!(r#"{{"gather":[{}]}}"#, vec![r#""big""#; 256].join(","));
+    format!(
+        r#"{{"format":"aiosim-graph/1","name":"large","main":"main","tasks":{{
+            "main":[{{"spawn":"big"}},{}],"big":[{{"return":[{}]}}]}}}}"#,
+        vec![gather; gathers].join(","),
+        list.join(",")
+    )
+}
+
+/// `aiosim run` writes the trace line by line: a 300 MB trace fits in 256 MiB of address
+/// space, byte for byte the canonical text.
+#[test]
+fn a_large_trace_is_written_without_building_its_text() {
+    use std::io::Read;
+
+    let dir = dir("large-trace");
+    let text = large_trace_graph(11);
+    let graph = dir.join("large.json");
+    std::fs::write(&graph, &text).expect("written");
+    let parsed = aiosim_sim::graph::parse_graph(text.as_bytes()).expect("valid");
+    let report = aiosim_sim::interp::run_graph(parsed.into(), Default::default());
+    let expected = report.trace.canonical_hash();
+
+    let mut child = aiosim_with_memory_limit(256 << 10, &["run", s(&graph)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the shell starts");
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut hash = aiosim_sim::trace::Fnv1a::new();
+    let mut length = 0;
+    let mut chunk = vec![0; 1 << 20];
+    loop {
+        let n = stdout.read(&mut chunk).expect("readable");
+        if n == 0 {
+            break;
+        }
+        hash.update(&chunk[..n]);
+        length += n;
+    }
+    let output = child.wait_with_output().expect("ends");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(length > 300_000_000, "{length} bytes");
+    assert_eq!(hash.digest(), expected, "the canonical text");
+    let _ = std::fs::remove_dir_all(&dir);
+}

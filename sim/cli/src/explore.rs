@@ -16,7 +16,7 @@ use aiosim_sim::explore::{
 };
 use aiosim_sim::policy::{MAX_INJECT_CANCELS, PolicyKind, deviations};
 
-use crate::{load, print};
+use crate::{load, print, print_trace};
 
 /// How many failures `explore` prints; every failure is in the failures file.
 const SHOWN_FAILURES: u64 = 10;
@@ -373,7 +373,7 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         };
     let schedule = record.schedule.replaying(record.schedule.decisions.clone());
     let result = explorer.run(&schedule);
-    if let Err(code) = print(&result.report.trace.to_jsonl()) {
+    if let Err(code) = print_trace(&result.report.trace) {
         return code;
     }
     if let Some(d) = &result.divergence {

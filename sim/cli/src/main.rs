@@ -8,7 +8,7 @@
 mod explore;
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 use aiosim_sim::graph::{Graph, parse_graph};
 use aiosim_sim::interp::{RunOptions, run_graph};
+use aiosim_sim::trace::Trace;
 
 /// Deterministic simulation of asyncio task graphs: the faithful CPython order, and every
 /// other legal order.
@@ -104,10 +105,21 @@ pub(crate) fn print(bytes: &[u8]) -> Result<(), ExitCode> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())
-        .map_err(|e| {
-            eprintln!("aiosim: cannot write to stdout: {e}");
-            ExitCode::from(1)
-        })
+        .map_err(stdout_failed)
+}
+
+/// Writes a trace to stdout line by line, without building its whole text; a failure is an
+/// internal error (exit 1).
+pub(crate) fn print_trace(trace: &Trace) -> Result<(), ExitCode> {
+    trace
+        .write_jsonl_to(BufWriter::new(std::io::stdout().lock()))
+        .map_err(stdout_failed)
+}
+
+/// Reports a failed write to stdout; exit 1.
+fn stdout_failed(e: std::io::Error) -> ExitCode {
+    eprintln!("aiosim: cannot write to stdout: {e}");
+    ExitCode::from(1)
 }
 
 /// `aiosim run FILE` (graph-format section 6).
@@ -117,7 +129,7 @@ fn run(file: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let report = run_graph(scenario.graph, RunOptions::default());
-    match print(&report.trace.to_jsonl()) {
+    match print_trace(&report.trace) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
