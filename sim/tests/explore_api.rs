@@ -163,3 +163,18 @@ fn a_spinning_body_exhausts_its_budget_and_names_the_task() {
     assert!(message.contains("budget"), "{message}");
     assert!(message.contains("Task-1"), "{message}");
 }
+
+#[test]
+fn seeds_past_the_largest_panic_before_any_run() {
+    let scratch = Scratch::new("seed-range");
+    let mut c = one_run(&scratch);
+    c.schedules.seed = u64::MAX - 1;
+    c.schedules.runs = 4;
+    let runs = std::cell::Cell::new(0);
+    let message = failure_message(c, || {
+        runs.set(runs.get() + 1);
+        async { Ok(()) }
+    });
+    assert!(message.contains("at most 2 runs"), "{message}");
+    assert_eq!(runs.get(), 0);
+}

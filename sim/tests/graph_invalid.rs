@@ -147,7 +147,8 @@ fn nesting_1001_deep_is_rejected() {
         let text = format!("{}{}", "[".repeat(1001), "]".repeat(1001));
         parse_graph(text.as_bytes()).expect_err("too deep")
     });
-    let path = format!("$[0]{}", "[0]".repeat(999));
+    // The path's middle is left out: 1000 levels, of which the first and last 40 are shown.
+    let path = format!("${}…(920 levels)…{}", "[0]".repeat(40), "[0]".repeat(40));
     assert_error("1001 arrays", &error, &path, "nest more than 1000 levels");
 
     // Far deeper input, unterminated: still a located error, without deep recursion.
@@ -178,4 +179,58 @@ fn odd_inputs_are_errors_not_panics() {
     for input in inputs {
         assert!(parse_graph(input).is_err(), "{input:?}");
     }
+}
+
+/// A document whose main task's only op is `op` (JSON text).
+fn with_op(op: &str) -> String {
+    format!(r#"{{"format":"aiosim-graph/1","name":"x","main":"main","tasks":{{"main":[{op}]}}}}"#)
+}
+
+#[test]
+fn long_numbers_keys_and_lists_are_shortened_in_messages() {
+    let digits = "9".repeat(100_000);
+    for (text, shown) in [
+        (
+            with_op(&format!(r#"{{"sleep":{digits}}}"#)),
+            "integer 9999999999",
+        ),
+        (
+            with_op(&format!(r#"{{"sleep":-{digits}}}"#)),
+            "integer -999999999",
+        ),
+    ] {
+        let error = parse_graph(text.as_bytes()).expect_err("out of range");
+        let shown_error = error.to_string();
+        assert!(shown_error.len() < 300, "{shown_error}");
+        assert_error("a long number", &error, "$.tasks.main[0].sleep", shown);
+        assert!(error.message().contains("…(100000 digits)"), "{error}");
+    }
+
+    let key = "k".repeat(1000);
+    let text = format!(
+        r#"{{"format":"aiosim-graph/1","name":"x","main":"main","tasks":{{"main":[],"{key}":[{{"sleep":1.5}}]}}}}"#
+    );
+    let error = parse_graph(text.as_bytes()).expect_err("not an integer");
+    let location = format!("$.tasks.{}…(1000 characters)[0].sleep", &key[..40]);
+    assert_error("a long key", &error, &location, "must be integers");
+
+    let error = parse_graph(with_op(&format!(r#"{{"{key}":1}}"#)).as_bytes()).expect_err("no op");
+    assert_error(
+        "a long key",
+        &error,
+        "$.tasks.main[0]",
+        "…(1000 characters)]",
+    );
+    assert!(error.to_string().len() < 300, "{error}");
+
+    let keys: Vec<String> = (0..100_000).map(|k| format!(r#""k{k}":1"#)).collect();
+    let error =
+        parse_graph(with_op(&format!("{{{}}}", keys.join(","))).as_bytes()).expect_err("no op");
+    assert_error(
+        "many keys",
+        &error,
+        "$.tasks.main[0]",
+        "\"k7\", and 99992 more]",
+    );
+    assert!(error.to_string().len() < 300, "{error}");
 }

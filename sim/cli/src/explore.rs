@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
@@ -12,13 +12,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    ExploreOptions, Explorer, FailureFile, FailureRecord, RunResult, Schedules, Shard, SweepConfig,
-    read_failure, shrink as shrink_schedule, sweep,
+    ExploreOptions, Explorer, FailureFile, FailureRecord, MAX_JOBS, RunResult, Schedules, Shard,
+    SweepConfig, read_failure, shrink as shrink_schedule, sweep,
 };
 use aiosim_sim::graph::Graph;
-use aiosim_sim::policy::{PolicyKind, deviations};
+use aiosim_sim::policy::{MAX_INJECT_CANCELS, PolicyKind, deviations};
 
-use crate::{load, print};
+use crate::{load, print, print_trace};
 
 /// How many failures `explore` prints; every failure is in the failures file.
 const SHOWN_FAILURES: u64 = 10;
@@ -71,11 +71,13 @@ pub struct ExploreArgs {
     /// PCT's bug depth (number of priority change points + 1).
     #[arg(long, default_value_t = 3)]
     depth: u32,
-    /// Cancellations to inject per run, as faults nobody wrote (0: none).
-    #[arg(long, default_value_t = 0)]
+    /// Cancellations to inject per run, as faults nobody wrote (0: none; at most 65536).
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_INJECT_CANCELS)))]
     inject_cancels: u32,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores, at most 1024).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+          .range(1..=MAX_JOBS as u64))]
     jobs: Option<usize>,
     /// Run only shard I of N (`I/N`): every N-th seed, starting at the I-th.
     #[arg(long, value_parser = Shard::parse, default_value = "0/1")]
@@ -100,12 +102,47 @@ pub struct ExploreArgs {
 
 /// Whether an oracle ID is named by a selection of IDs or area prefixes (`GATHER`).
 fn named(id: &str, selection: &[String]) -> bool {
-    selection.iter().any(|s| {
-        id == s
-            || id
-                .strip_prefix(s.as_str())
-                .is_some_and(|rest| rest.starts_with('-'))
-    })
+    selection.iter().any(|s| names(s, id))
+}
+
+/// Whether `name`, an ID or an area prefix (`GATHER`), names the oracle ID `id`.
+fn names(name: &str, id: &str) -> bool {
+    id == name
+        || id
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// Checks that every name given to `flag` (`--oracle`, `--no-oracle`) names an oracle.
+fn check_oracle_names(flag: &str, selection: &[String]) -> Result<(), String> {
+    let ids = Oracles::all().ids();
+    let Some(unknown) = selection
+        .iter()
+        .find(|name| !ids.iter().any(|id| names(name, id)))
+    else {
+        return Ok(());
+    };
+    let mut areas: Vec<&str> = Vec::new();
+    for area in ids.iter().filter_map(|id| id.split('-').next()) {
+        if !areas.contains(&area) {
+            areas.push(area);
+        }
+    }
+    Err(format!(
+        "{flag} {unknown}: no oracle has this ID or area (areas: {}; `aiosim oracles` lists \
+         every ID)",
+        areas.join(", ")
+    ))
+}
+
+/// `aiosim oracles`: every oracle ID, one a line.
+pub fn list_oracles() -> ExitCode {
+    let mut text = Oracles::all().ids().join("\n");
+    text.push('\n');
+    match print(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 /// An explorer of `graph` that runs and judges as `options` say.
@@ -131,6 +168,12 @@ fn level(n: u8) -> Level {
 
 /// `aiosim explore FILE ...`.
 pub fn explore(args: &ExploreArgs) -> ExitCode {
+    let checked = check_oracle_names("--oracle", &args.oracles)
+        .and_then(|()| check_oracle_names("--no-oracle", &args.no_oracles));
+    if let Err(why) = checked {
+        eprintln!("aiosim: {why}");
+        return ExitCode::from(2);
+    }
     let scenario = match load(&args.file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -151,11 +194,15 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             depth: args.depth,
             inject_cancels: args.inject_cancels,
         },
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
+        }),
         shard: args.shard,
     };
+    if let Err(why) = config.validate() {
+        eprintln!("aiosim: {why}");
+        return ExitCode::from(2);
+    }
     let failures = match open_records(&args.failures, &args.file) {
         Ok(f) => f,
         Err(code) => return code,
@@ -174,18 +221,15 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         config.shard.count,
         args.failures.display()
     );
-    let bar = ProgressBar::new(config.seeds().count() as u64);
+    let bar = ProgressBar::new(config.runs());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let reported = AtomicU64::new(0);
-    let unwritable = AtomicBool::new(false);
     let on_failure = |r: &RunResult| -> std::io::Result<()> {
         let record = FailureRecord::new(&graph_name, scenario.hash, &options, r);
-        let index = failures
-            .write(&record)
-            .inspect_err(|_| unwritable.store(true, Ordering::Relaxed))?;
+        let index = failures.write(&record)?;
         if reported.fetch_add(1, Ordering::Relaxed) < SHOWN_FAILURES {
             bar.suspend(|| {
                 eprintln!(
@@ -206,7 +250,9 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => {
             eprintln!("aiosim: {e}");
-            return ExitCode::from(if unwritable.into_inner() { 2 } else { 1 });
+            // Every error that stops a sweep comes from its input: a bad configuration,
+            // threads the system refuses, or a failure record that cannot be written.
+            return ExitCode::from(2);
         }
     };
     let secs = started.elapsed().as_secs_f64();
@@ -359,7 +405,7 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
     };
     let schedule = record.schedule.replaying(record.schedule.decisions.clone());
     let result = explorer.run(&schedule);
-    if let Err(code) = print(&result.report.trace.to_jsonl()) {
+    if let Err(code) = print_trace(&result.report.trace) {
         return code;
     }
     if let Some(d) = &result.divergence {

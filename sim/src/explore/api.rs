@@ -249,12 +249,17 @@ where
 
 /// Runs `body` (a fresh future per run) under the configured schedules; panics with a
 /// replay command at the first failing run, after appending its schedule to the regressions
-/// file. Recorded regressions are replayed first.
+/// file. Recorded regressions are replayed first. Schedules that
+/// [`Schedules::validate`] refuses (seeds past `u64::MAX`, too many injections) panic before
+/// any run.
 pub fn explore<F, Fut>(config: Config, body: F)
 where
     F: Fn() -> Fut,
     Fut: StdFuture<Output = Result<(), Exception>> + 'static,
 {
+    if let Err(why) = config.schedules.validate() {
+        panic!("aiosim: {why}");
+    }
     let regressions = config
         .regressions
         .clone()

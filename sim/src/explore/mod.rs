@@ -15,4 +15,4 @@ pub use check::{Check, Expectations, RunView, Sanity, Violation};
 pub use failure::{ExploreOptions, FailureFile, FailureRecord, read_failure, read_failures};
 pub use run::{DEFAULT_BUDGET, Explorer, RunResult};
 pub use shrink::{Shrunk, shrink};
-pub use sweep::{Schedules, Shard, SweepConfig, SweepOutcome, sweep};
+pub use sweep::{MAX_JOBS, Schedules, Shard, SweepConfig, SweepError, SweepOutcome, sweep};

@@ -18,7 +18,8 @@ pub enum Location {
     /// (duplicate keys, numbers, strings, nesting); the validator works on the parsed tree and
     /// leaves it empty.
     Path {
-        /// The JSON path, starting with `$`.
+        /// The JSON path, starting with `$`. A path of more than 100 levels shows its first
+        /// and last 40 and the number left out between them (`…(920 levels)…`).
         path: String,
         /// `(line, column)` of the reader when it noticed the problem, if known.
         position: Option<(usize, usize)>,
@@ -83,3 +84,29 @@ impl fmt::Display for GraphError {
 }
 
 impl std::error::Error for GraphError {}
+
+/// Texts of more characters than this are not echoed whole in messages (names have at most
+/// 64).
+const MAX_ECHOED_CHARS: usize = 100;
+/// How many characters of a longer text a message echoes.
+const ECHOED_CHARS: usize = 40;
+
+/// The start of a text too long to echo whole in a message: its first 40 characters when it
+/// has more than 100; `None` for a text short enough to echo whole.
+pub(crate) fn long_text_start(text: &str) -> Option<&str> {
+    if text.len() <= MAX_ECHOED_CHARS || text.chars().count() <= MAX_ECHOED_CHARS {
+        return None;
+    }
+    text.char_indices()
+        .nth(ECHOED_CHARS)
+        .map(|(end, _)| &text[..end])
+}
+
+/// A key or string quoted for a message: whole when short, else the quoted start and the
+/// length (`"aaaa"…(1000 characters)`).
+pub(crate) fn quoted(text: &str) -> String {
+    match long_text_start(text) {
+        Some(start) => format!("{start:?}…({} characters)", text.chars().count()),
+        None => format!("{text:?}"),
+    }
+}

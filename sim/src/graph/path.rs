@@ -4,6 +4,8 @@
 //! own stack ([`JsonPath`]): descending costs nothing, and the text is built only when an
 //! error needs it.
 
+use super::error::long_text_start;
+
 /// One step of a JSON path: an object key or an array index.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Segment<'a> {
@@ -58,26 +60,41 @@ impl<'a> JsonPath<'a> {
 
     /// The path as text.
     pub(crate) fn render(&self) -> String {
-        render_segments(self.segments().into_iter())
+        render_segments(&self.segments())
     }
 }
 
+/// Paths of more segments than this are shown with their middle left out. Paths of valid
+/// nesting (blocks 16 deep, values 9 deep) stay below it.
+const MAX_SHOWN_SEGMENTS: usize = 100;
+/// How many segments are shown at each end of a path whose middle is left out.
+const SHOWN_AT_EACH_END: usize = 40;
+
 /// Renders segments, outermost first, as a path starting with `$`. Keys that are plain
 /// identifiers are written `.key`; any other key is written as a quoted JSON string in
-/// brackets, `["odd key"]`.
-pub(crate) fn render_segments<'s>(segments: impl Iterator<Item = Segment<'s>>) -> String {
+/// brackets, `["odd key"]`. A path of more than [`MAX_SHOWN_SEGMENTS`] segments shows the
+/// first and last [`SHOWN_AT_EACH_END`] with the number of levels left out between them
+/// (`$[0][0]…(921 levels)…[0]`), and a key of more than 100 characters shows its start and
+/// its length (`.aaaa…(1024 characters)`).
+pub(crate) fn render_segments(segments: &[Segment<'_>]) -> String {
     let mut out = String::from("$");
+    if segments.len() > MAX_SHOWN_SEGMENTS {
+        let (head, rest) = segments.split_at(SHOWN_AT_EACH_END);
+        let (middle, tail) = rest.split_at(rest.len() - SHOWN_AT_EACH_END);
+        push_segments(&mut out, head);
+        out.push_str(&format!("…({} levels)…", middle.len()));
+        push_segments(&mut out, tail);
+    } else {
+        push_segments(&mut out, segments);
+    }
+    out
+}
+
+/// Appends each segment to a path being rendered.
+fn push_segments(out: &mut String, segments: &[Segment<'_>]) {
     for segment in segments {
-        match segment {
-            Segment::Key(key) if is_identifier(key) => {
-                out.push('.');
-                out.push_str(key);
-            }
-            Segment::Key(key) => {
-                out.push('[');
-                out.push_str(&serde_json::to_string(key).unwrap_or_default());
-                out.push(']');
-            }
+        match *segment {
+            Segment::Key(key) => push_key(out, key),
             Segment::Index(index) => {
                 out.push('[');
                 out.push_str(&index.to_string());
@@ -85,7 +102,24 @@ pub(crate) fn render_segments<'s>(segments: impl Iterator<Item = Segment<'s>>) -
             }
         }
     }
-    out
+}
+
+/// Appends a key segment, shortened when it is longer than any name.
+fn push_key(out: &mut String, key: &str) {
+    let (shown, rest) = match long_text_start(key) {
+        Some(start) => (start, format!("…({} characters)", key.chars().count())),
+        None => (key, String::new()),
+    };
+    if is_identifier(shown) {
+        out.push('.');
+        out.push_str(shown);
+        out.push_str(&rest);
+    } else {
+        out.push('[');
+        out.push_str(&serde_json::to_string(shown).unwrap_or_default());
+        out.push_str(&rest);
+        out.push(']');
+    }
 }
 
 fn is_identifier(key: &str) -> bool {

@@ -19,7 +19,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::error::GraphError;
+use super::error::{GraphError, long_text_start, quoted};
 use super::json::Json;
 use super::path::{Segment, render_segments};
 
@@ -122,10 +122,13 @@ enum OwnedSegment {
 
 impl Problem {
     fn into_error(self, error: &serde_json::Error) -> GraphError {
-        let path = render_segments(self.reversed_path.iter().rev().map(|s| match s {
-            OwnedSegment::Key(key) => Segment::Key(key),
-            OwnedSegment::Index(index) => Segment::Index(*index),
-        }));
+        let segments: Vec<Segment<'_>> = (self.reversed_path.iter().rev())
+            .map(|s| match s {
+                OwnedSegment::Key(key) => Segment::Key(key),
+                OwnedSegment::Index(index) => Segment::Index(*index),
+            })
+            .collect();
+        let path = render_segments(&segments);
         let position = (error.line() > 0).then(|| (error.line(), error.column()));
         GraphError::at_path(path, position, self.message)
     }
@@ -195,7 +198,7 @@ impl Reader {
         }
         self.check_string(&key, "object key")?;
         keys.insert(key)
-            .map_err(|key| self.fail(format!("duplicate key {key:?}")))?;
+            .map_err(|key| self.fail(format!("duplicate key {}", quoted(&key))))?;
         Ok(true)
     }
 
@@ -230,7 +233,13 @@ fn number_problem(text: &str) -> String {
     } else if text == "-0" {
         "-0 is not allowed".to_owned()
     } else {
-        format!("integer {text} is outside the signed 64-bit range")
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        match long_text_start(text) {
+            Some(start) => {
+                format!("integer {start}…({digits} digits) is outside the signed 64-bit range")
+            }
+            None => format!("integer {text} is outside the signed 64-bit range"),
+        }
     }
 }
 

@@ -18,6 +18,11 @@ use super::{Point, Policy};
 /// The message of an injected cancellation.
 pub const INJECTED_MESSAGE: &str = "injected";
 
+/// The most cancellations a sweep injects per run. Each one is a draw made before the run
+/// starts, so this bounds that work (equal draws merge: a run never injects at more steps
+/// than it has).
+pub const MAX_INJECT_CANCELS: u32 = 65_536;
+
 /// Injects cancellations into the run of the policy it wraps.
 #[derive(Clone, Debug)]
 pub struct InjectCancels<P> {
@@ -30,13 +35,16 @@ pub struct InjectCancels<P> {
 
 impl<P: Policy> InjectCancels<P> {
     /// Wraps `inner`, injecting up to `cancels` cancellations among the first `steps_hint`
-    /// steps.
+    /// steps. The steps are kept as drawn, one at a time: their set holds at most
+    /// `steps_hint` of them, whatever `cancels` is.
     pub fn new(inner: P, seed: u64, cancels: u32, steps_hint: u64) -> InjectCancels<P> {
         let mut rng = super::rng(seed, 1);
-        let steps = match steps_hint {
-            0 => BTreeSet::new(),
-            hint => (0..cancels).map(|_| rng.random_range(0..hint)).collect(),
-        };
+        let mut steps = BTreeSet::new();
+        if steps_hint > 0 {
+            for _ in 0..cancels {
+                steps.insert(rng.random_range(0..steps_hint));
+            }
+        }
         InjectCancels { inner, rng, steps }
     }
 }

@@ -72,7 +72,7 @@ use serde::{Deserialize, Serialize};
 pub use exhaustive::{Coverage, explore};
 pub use fifo::Fifo;
 pub use fuzzed::Fuzzed;
-pub use inject::{INJECTED_MESSAGE, InjectCancels};
+pub use inject::{INJECTED_MESSAGE, InjectCancels, MAX_INJECT_CANCELS};
 pub use pct::Pct;
 pub use pos::Pos;
 pub use random::Random;

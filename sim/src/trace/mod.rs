@@ -67,6 +67,19 @@ impl Trace {
         }
     }
 
+    /// Writes the canonical JSON Lines text of the trace to `out` line by line, then flushes
+    /// it: the text is never held whole, however large the run's values make it (wrap an
+    /// unbuffered output in a `BufWriter`).
+    pub fn write_jsonl_to(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        let mut line = Vec::with_capacity(256);
+        for event in &self.events {
+            line.clear();
+            write_event(event, &mut line);
+            out.write_all(&line)?;
+        }
+        out.flush()
+    }
+
     /// A 64-bit key of the events themselves, for telling traces apart in a sweep: equal
     /// traces get equal keys, and the events are hashed as they are, without writing them as
     /// text first (several times cheaper than [`Trace::canonical_hash`], which pins the
@@ -82,12 +95,8 @@ impl Trace {
     /// platforms and builds. Computed line by line, without building the whole text.
     pub fn canonical_hash(&self) -> u64 {
         let mut hash = Fnv1a::new();
-        let mut line = Vec::with_capacity(256);
-        for event in &self.events {
-            line.clear();
-            write_event(event, &mut line);
-            hash.update(&line);
-        }
+        // Feeding the hash cannot fail.
+        let _ = self.write_jsonl_to(&mut hash);
         hash.digest()
     }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::super::error::GraphError;
+use super::super::error::{GraphError, quoted};
 use super::super::json::{Json, member};
 use super::super::path::JsonPath;
 
@@ -95,8 +95,9 @@ pub(super) fn is_name(s: &str) -> bool {
 /// The reason a string is not a name, for messages.
 pub(super) fn not_a_name(what: &str, s: &str) -> String {
     format!(
-        "{what} {s:?} is not a valid name (ASCII letters, digits and '_', not starting with a \
-         digit, at most {MAX_NAME_LEN} characters)"
+        "{what} {} is not a valid name (ASCII letters, digits and '_', not starting with a \
+         digit, at most {MAX_NAME_LEN} characters)",
+        quoted(s)
     )
 }
 
@@ -136,7 +137,8 @@ pub(super) fn only_keys(
         Some((key, _)) => Err(fail(
             &path.key(key),
             format!(
-                "unknown key {key:?} in {what} (allowed: {})",
+                "unknown key {} in {what} (allowed: {})",
+                quoted(key),
                 allowed.join(", ")
             ),
         )),

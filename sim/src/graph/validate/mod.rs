@@ -12,7 +12,7 @@ mod names;
 mod ops;
 mod values;
 
-use super::error::GraphError;
+use super::error::{GraphError, quoted};
 use super::json::{Json, member};
 use super::model::{Graph, TaskDef};
 use super::path::JsonPath;
@@ -43,7 +43,7 @@ pub(crate) fn validate(document: &Json) -> Result<Graph, GraphError> {
     if format != FORMAT {
         return Err(fail(
             &format_path,
-            format!("format {format:?} is not {FORMAT:?}"),
+            format!("format {} is not {FORMAT:?}", quoted(format)),
         ));
     }
     let name = string(
@@ -86,7 +86,7 @@ pub(crate) fn validate(document: &Json) -> Result<Graph, GraphError> {
         .ok_or_else(|| {
             fail(
                 &main_path,
-                format!("main {main_name:?} is not a key of tasks"),
+                format!("main {} is not a key of tasks", quoted(main_name)),
             )
         })?;
 

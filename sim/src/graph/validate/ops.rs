@@ -7,7 +7,7 @@ use crate::trace::OpKind as Kind;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::super::error::GraphError;
+use super::super::error::{GraphError, quoted};
 use super::super::json::{Json, member};
 use super::super::model::{Block, Handler, Op, OpNode, Ref, ReturnWhen, Ticks};
 use super::super::path::JsonPath;
@@ -45,6 +45,9 @@ impl Kind {
     }
 }
 
+/// How many keys a message lists of an object that is not an op.
+const LISTED_KEYS: usize = 8;
+
 /// Finds an op's kind (graph-format 2.5): the one op keyword other than `timeout` among its
 /// keys, or else `timeout` if that key is there.
 fn kind_of(members: &Members, path: &JsonPath<'_>) -> Result<(&'static str, Kind), GraphError> {
@@ -71,10 +74,20 @@ fn kind_of(members: &Members, path: &JsonPath<'_>) -> Result<(&'static str, Kind
         Some(found) => Ok(found),
         None if has_timeout => Ok(("timeout", Kind::Timeout)),
         None => {
-            let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+            let mut keys: Vec<String> = members
+                .iter()
+                .take(LISTED_KEYS)
+                .map(|(k, _)| quoted(k))
+                .collect();
+            if members.len() > LISTED_KEYS {
+                keys.push(format!("and {} more", members.len() - LISTED_KEYS));
+            }
             Err(fail(
                 path,
-                format!("not an op: no op keyword among its keys {keys:?}"),
+                format!(
+                    "not an op: no op keyword among its keys [{}]",
+                    keys.join(", ")
+                ),
             ))
         }
     }
@@ -195,7 +208,10 @@ impl<'n> OpReader<'n> {
             };
             return Err(fail(
                 &path.key(key),
-                format!("unknown key {key:?} in a {keyword} op (it takes {takes})"),
+                format!(
+                    "unknown key {} in a {keyword} op (it takes {takes})",
+                    quoted(key)
+                ),
             ));
         }
         let main_path = path.key(keyword);
@@ -491,8 +507,9 @@ fn return_when(json: &Json, path: &JsonPath<'_>) -> Result<ReturnWhen, GraphErro
         fail(
             path,
             format!(
-                "return_when {text:?} is not one of \"ALL_COMPLETED\", \"FIRST_COMPLETED\", \
-                 \"FIRST_EXCEPTION\""
+                "return_when {} is not one of \"ALL_COMPLETED\", \"FIRST_COMPLETED\", \
+                 \"FIRST_EXCEPTION\"",
+                quoted(text)
             ),
         )
     })
