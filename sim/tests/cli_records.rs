@@ -447,3 +447,25 @@ fn a_record_without_options_replays_with_the_defaults() {
     aiosim(&dir, &["replay", "f.jsonl", "--index", "1"])
         .refused("f.jsonl:2: not a failure record: unknown field `colour`");
 }
+
+#[test]
+fn a_shrink_that_does_not_reproduce_leaves_no_output_file() {
+    let dir = with_graph("records-shrink-nothing");
+    let record = failing_records(&dir, "f.jsonl", 1).remove(0);
+    // A check the run never fails: the record does not reproduce.
+    let other = edited(&record, |r| {
+        r.insert("check".into(), serde_json::json!("expect[9]"));
+    });
+    std::fs::write(dir.join("good.jsonl"), format!("{other}\n")).expect("written");
+    let o = shrink_into(&dir, "out.jsonl");
+    assert_eq!(o.code, Some(1), "{}", o.stderr);
+    assert!(o.stderr.contains("does not reproduce"), "{}", o.stderr);
+    assert!(
+        !dir.join("out.jsonl").exists(),
+        "an empty output file was left"
+    );
+    // An output file that was there before stays.
+    std::fs::write(dir.join("kept.jsonl"), "").expect("written");
+    assert_eq!(shrink_into(&dir, "kept.jsonl").code, Some(1));
+    assert!(dir.join("kept.jsonl").exists());
+}

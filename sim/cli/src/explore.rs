@@ -451,6 +451,9 @@ pub fn shrink(args: &ShrinkArgs) -> ExitCode {
         p.push(".shrunk.jsonl");
         PathBuf::from(p)
     });
+    // The output is opened first, so that a bad path fails before the search; a file created
+    // for it is removed again if the search writes nothing.
+    let created = !out.exists();
     let out_file = match open_records(&out, &graph) {
         Ok(f) => f,
         Err(code) => return code,
@@ -461,6 +464,10 @@ pub fn shrink(args: &ShrinkArgs) -> ExitCode {
             "aiosim: record {} does not reproduce its failure ({}); nothing to shrink",
             args.index, record.check
         );
+        drop(out_file);
+        if created {
+            let _ = std::fs::remove_file(&out);
+        }
         return ExitCode::from(1);
     };
     let (mut result, sentences) = explorer.run_explained(&shrunk.result.schedule);
