@@ -309,6 +309,9 @@ pub(crate) struct TaskSlot {
     /// `_log_destroy_pending`: whether the task is reported if the loop goes away while it is
     /// pending. Off for the tasks `run_until_complete` wraps around a body.
     pub log_destroy_pending: bool,
+    /// The body is suspended where this loop cannot resume it (a foreign future): its next
+    /// step ends the task with the exception thrown in, without polling.
+    pub stuck: bool,
 }
 
 impl TaskSlot {
@@ -323,6 +326,7 @@ impl TaskSlot {
         throw: None,
         internal: false,
         log_destroy_pending: true,
+        stuck: false,
     };
 }
 

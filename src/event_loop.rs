@@ -93,6 +93,8 @@ enum Action {
     /// Hand the waiting reports to the exception handler (no entry was taken).
     Reports,
     Nothing,
+    /// Empty the body of a task that ended without being polled, and keep it for reuse.
+    Discard(Body),
     Poll(TaskId, Body),
     User(Box<dyn FnOnce()>),
     UserDone(UserDoneFn, FutureRef),
@@ -634,6 +636,12 @@ impl Core {
             Kind::Step => self.step_action(first, None),
             Kind::StepThrow => {
                 let exc = self.task_mut(first).throw.take();
+                if self.task(first).stuck {
+                    return match self.end_stuck_step(first, exc) {
+                        Some(body) => Action::Discard(body),
+                        None => Action::Nothing,
+                    };
+                }
                 self.step_action(first, exc)
             }
             Kind::Wakeup => {
@@ -760,12 +768,11 @@ impl EventLoop {
                 Action::Poll(t, mut body) => {
                     body.as_mut()
                         .poll_erased(&mut Context::from_waker(Waker::noop()));
-                    if let Some(mut finished) = with_slot(|c| c.end_step(t, body)) {
-                        // The future's destructors run with the core released.
-                        finished.as_mut().empty();
-                        with_slot(|c| c.bodies.give(finished));
+                    if let Some(finished) = with_slot(|c| c.end_step(t, body)) {
+                        discard(finished);
                     }
                 }
+                Action::Discard(body) => discard(body),
                 Action::User(f) => f(),
                 Action::UserDone(cb, fut) => cb(fut),
             }
@@ -777,6 +784,13 @@ impl EventLoop {
         }
         Ok(stopping)
     }
+}
+
+/// Empties the body of a finished task with the core released (its future's destructors may
+/// call back into the loop) and gives it back to the body pool.
+fn discard(mut body: Body) {
+    body.as_mut().empty();
+    with_slot(|c| c.bodies.give(body));
 }
 
 impl Core {

@@ -202,11 +202,47 @@ impl Core {
                 }
             },
         };
-        // A foreign future can never be resumed by this loop: fail the task instead of hanging.
+        self.stick(t, body, misuse);
+        None
+    }
+
+    /// A step that left the body where this loop cannot resume it (a foreign future). As
+    /// CPython does with a bad yield, the error goes to the task's next step, queued now;
+    /// since a Rust body cannot take an error thrown into a foreign future, that step ends the
+    /// task without polling ([`Core::end_stuck_step`]). The handler is told at once: the body
+    /// cannot catch the error.
+    fn stick(&mut self, t: TaskId, body: Body, misuse: &str) {
         let exc = Exception::runtime(misuse);
         self.report(misuse.to_string(), Some(exc.clone()), Some(t));
+        self.store_body(t, body);
+        let slot = self.task_mut(t);
+        slot.stuck = true;
+        slot.throw = Some(exc);
+        self.push_ready(Entry::StepThrow(t));
+    }
+
+    /// The step of a task whose body is stuck in a foreign future: it ends the task with the
+    /// thrown-in exception (or the cancellation requested meanwhile, as [`Core::begin_step`]
+    /// would deliver it) and returns the body, to be emptied with the core released.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn end_stuck_step(&mut self, t: TaskId, exc: Option<Exception>) -> Option<Body> {
+        let fut = self.task(t).fut;
+        let mut exc = exc.expect("a stuck task's step throws its error in");
+        if self.task(t).must_cancel {
+            if !exc.is_cancelled() {
+                exc = self.make_cancelled_error(fut);
+            }
+            self.task_mut(t).must_cancel = false;
+        }
+        if let Some(obs) = self.observer.as_mut() {
+            obs.task_step(t, Some(&exc));
+        }
+        let slot = self.task_mut(t);
+        slot.stuck = false;
+        let body = slot.body.take();
         self.finish_task(t, Err(exc));
-        Some(body)
+        body
     }
 
     /// Registers the task's wakeup on `w` (semantics 2.6, `Yielded(future)`).

@@ -130,3 +130,32 @@ impl<T: Clone + 'static> IntoFutureTyped<T> for Future<T> {
         Box::pin(async move { self.await })
     }
 }
+
+/// CPython queues a bad yield's `RuntimeError` for the task's next step: the task ends one
+/// iteration after the step that awaited the foreign future, and a cancel requested in
+/// between wins, as it would be thrown in instead.
+#[test]
+fn the_task_ends_at_its_next_step_and_a_cancel_in_between_wins() {
+    let l = EventLoop::new();
+    let stuck = || {
+        create_task(async {
+            std::future::pending::<()>().await;
+            Ok(1)
+        })
+    };
+    let out = l.run_until_complete(async move {
+        let (failing, cancelled): (Task<i32>, Task<i32>) = (stuck(), stuck());
+        // The tasks' first steps run before this task's next one: look right after them.
+        sleep(0).await?;
+        let seen = (failing.done(), cancelled.done());
+        cancelled.cancel_with("stop");
+        sleep(0).await?;
+        Ok((seen, failing, cancelled))
+    });
+    let (seen, failing, cancelled) = out.unwrap();
+    assert_eq!(seen, (false, false));
+    assert_eq!(failing.result().unwrap_err().ty(), &ExcType::Runtime);
+    assert!(cancelled.cancelled());
+    let e = cancelled.result().unwrap_err();
+    assert_eq!(e.message(), "stop");
+}

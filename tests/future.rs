@@ -377,6 +377,9 @@ fn fut_12_error_in_a_handle_goes_to_the_handler_and_the_iteration_goes_on() {
     f.add_done_callback(&DoneCallback::new(move |_| e2.push("done-cb")));
     run_one(&l);
     assert_eq!(ev.get(), vec!["after-bad", "done-cb"]);
+    // As with CPython's bad yield, the error ends the task at its next step.
+    assert!(!bad.done());
+    run_one(&l);
     assert!(bad.done());
     let reports = reports.all();
     assert_eq!(reports.len(), 1);
