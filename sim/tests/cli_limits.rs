@@ -3,6 +3,7 @@
 //! the input is refused, and never with a crash, an abort or a hang.
 
 mod cli_binary;
+mod cli_output;
 #[path = "explore_support.rs"]
 mod support;
 
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use aiosim_sim::explore::read_failures;
 use cli_binary::aiosim_binary;
+use cli_output::{s, stderr, stdout};
 use support::{bug_path, scratch_dir};
 
 /// How long a command that must end quickly may take (debug builds included).
@@ -44,18 +46,6 @@ fn aiosim(args: &[&str]) -> Output {
     let mut command = Command::new(aiosim_binary());
     command.args(args);
     output_within(command, QUICK)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 paths")
 }
 
 /// `aiosim explore` of the hedged-request bug graph with `options`, failures in `dir`.

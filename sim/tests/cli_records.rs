@@ -59,6 +59,16 @@ fn aiosim(dir: &Path, args: &[&str]) -> Done {
 }
 
 impl Done {
+    /// Asserts a replay that failed its check again with exactly the recorded trace.
+    fn replayed(&self) {
+        assert_eq!(self.code, Some(1), "{}", self.stderr);
+        assert!(
+            self.stderr.contains("identical to the recorded run"),
+            "{}",
+            self.stderr
+        );
+    }
+
     /// Asserts exit status 2 with one message on stderr that contains `needle` and nothing on
     /// stdout.
     fn refused(&self, needle: &str) {
@@ -214,13 +224,8 @@ fn a_damaged_line_keeps_its_index_and_hides_no_other_record() {
     aiosim(&dir, &["replay", "f.jsonl", "--index", "2"]).refused("f.jsonl:4: not a failure record");
     for (index, seed) in [("1", 0), ("3", 1)] {
         let o = aiosim(&dir, &["replay", "f.jsonl", "--index", index]);
-        assert_eq!(o.code, Some(1), "{}", o.stderr);
+        o.replayed();
         assert!(o.stderr.contains(&format!("seed {seed} ")), "{}", o.stderr);
-        assert!(
-            o.stderr.contains("identical to the recorded run"),
-            "{}",
-            o.stderr
-        );
     }
     aiosim(&dir, &["replay", "f.jsonl", "--index", "4"])
         .refused("f.jsonl has 4 records; there is no index 4");
@@ -285,13 +290,8 @@ fn explore_numbers_records_as_replay_does() {
     assert_eq!(indices, expected, "{}", o.stderr);
     for (seed, index) in &pairs {
         let r = aiosim(&dir, &["replay", "f.jsonl", "--index", index]);
-        assert_eq!(r.code, Some(1), "{}", r.stderr);
+        r.replayed();
         assert!(r.stderr.contains(&format!("seed {seed} ")), "{}", r.stderr);
-        assert!(
-            r.stderr.contains("identical to the recorded run"),
-            "{}",
-            r.stderr
-        );
     }
     let text = std::fs::read_to_string(dir.join("f.jsonl")).expect("readable");
     assert!(
@@ -399,12 +399,7 @@ fn a_record_keeps_the_budget_and_checks_it_was_explored_with() {
         serde_json::json!({"budget": 2, "check_determinism": false, "oracles": [], "no_oracles": ["FUT"]})
     );
     let r = aiosim(&dir, &["replay", "b.jsonl"]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("identical to the recorded run"),
-        "{}",
-        r.stderr
-    );
+    r.replayed();
     assert!(
         r.stderr
             .contains("failed budget: the run did not finish within 2 iterations"),
@@ -438,12 +433,7 @@ fn a_record_without_options_replays_with_the_defaults() {
     });
     std::fs::write(dir.join("f.jsonl"), format!("{old}\n{unknown}\n")).expect("written");
     let r = aiosim(&dir, &["replay", "f.jsonl"]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("identical to the recorded run"),
-        "{}",
-        r.stderr
-    );
+    r.replayed();
     aiosim(&dir, &["replay", "f.jsonl", "--index", "1"])
         .refused("f.jsonl:2: not a failure record: unknown field `colour`");
 }

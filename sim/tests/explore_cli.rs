@@ -8,6 +8,7 @@
 //! through the path cargo reports.
 
 mod cli_binary;
+mod cli_output;
 #[path = "explore_support.rs"]
 mod support;
 
@@ -16,6 +17,7 @@ use std::process::{Command, Output};
 
 use aiosim_sim::explore::read_failures;
 use cli_binary::aiosim_binary;
+use cli_output::{s, stderr, stdout};
 use support::{bug_path, scratch_dir};
 
 fn run(args: &[&str]) -> Output {
@@ -35,18 +37,6 @@ fn explore(graph: &Path, options: &[&str], failures: &Path) -> Output {
     args.extend_from_slice(options);
     args.extend(["--failures", s(failures)]);
     run(&args)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 paths")
 }
 
 #[test]
