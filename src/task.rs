@@ -133,19 +133,12 @@ impl Core {
     /// The first half of a step: deliver must-cancel, set the current task, and hand out the
     /// body to poll. Returns `None` when the step ends without polling (TASK-8).
     #[inline(always)]
-    pub(crate) fn begin_step(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Body> {
-        let fut = self.task(t).fut;
-        debug_assert!(!self.is_done(fut), "a step of a finished task was queued");
-        let keep_result = exc.is_none() && mutation::active(Mutation::LateCancelKeepsResult);
-        if self.task(t).must_cancel && !keep_result {
-            if !exc.as_ref().is_some_and(Exception::is_cancelled) {
-                exc = Some(self.make_cancelled_error(fut));
-            }
-            self.task_mut(t).must_cancel = false;
-        }
-        if let Some(obs) = self.observer.as_mut() {
-            obs.task_step(t, exc.as_ref());
-        }
+    pub(crate) fn begin_step(&mut self, t: TaskId, exc: Option<Exception>) -> Option<Body> {
+        debug_assert!(
+            !self.is_done(self.task(t).fut),
+            "a step of a finished task was queued"
+        );
+        let exc = self.step_exception(t, exc);
         let slot = self.task_mut(t);
         slot.waiter = None;
         let first = !slot.started;
@@ -169,6 +162,23 @@ impl Core {
         );
         set_without_drop(&mut slot.throw, exc);
         slot.body.take()
+    }
+
+    /// The exception a step of `t` throws in: a requested cancellation replaces `exc` unless
+    /// `exc` already is one (`_must_cancel`, TASK-5). Tells the observer the step begins.
+    #[inline(always)]
+    fn step_exception(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Exception> {
+        let keep_result = exc.is_none() && mutation::active(Mutation::LateCancelKeepsResult);
+        if self.task(t).must_cancel && !keep_result {
+            if !exc.as_ref().is_some_and(Exception::is_cancelled) {
+                exc = Some(self.make_cancelled_error(self.task(t).fut));
+            }
+            self.task_mut(t).must_cancel = false;
+        }
+        if let Some(obs) = self.observer.as_mut() {
+            obs.task_step(t, exc.as_ref());
+        }
+        exc
     }
 
     /// The second half of a step, after the poll. Returns the body of a task that finished,
@@ -227,17 +237,9 @@ impl Core {
     #[cold]
     #[inline(never)]
     pub(crate) fn end_stuck_step(&mut self, t: TaskId, exc: Option<Exception>) -> Option<Body> {
-        let fut = self.task(t).fut;
-        let mut exc = exc.expect("a stuck task's step throws its error in");
-        if self.task(t).must_cancel {
-            if !exc.is_cancelled() {
-                exc = self.make_cancelled_error(fut);
-            }
-            self.task_mut(t).must_cancel = false;
-        }
-        if let Some(obs) = self.observer.as_mut() {
-            obs.task_step(t, Some(&exc));
-        }
+        let exc = self
+            .step_exception(t, exc)
+            .expect("a stuck task's step throws its error in");
         let slot = self.task_mut(t);
         slot.stuck = false;
         let body = slot.body.take();
