@@ -698,7 +698,7 @@ fn exhaustive_examples() {
                         failures.push(format!("{name} {level:?}: {finding}"));
                     }
                 }
-                log.decisions()
+                Some(log.decisions())
             });
             total += cov.schedules;
         }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aiosim::Level;
 use aiosim_sim::explore::{
-    Explorer, RunResult, Schedules, Shard, SweepConfig, SweepOutcome, sweep,
+    Explorer, Limits, RunResult, Schedules, Shard, SweepConfig, SweepOutcome, sweep,
 };
 use aiosim_sim::graph::{Graph, parse_graph};
 use aiosim_sim::policy::{PolicyKind, Schedule};
@@ -127,6 +127,7 @@ pub fn config(
         },
         jobs: 1,
         shard: Shard::ALL,
+        limits: Limits::default(),
     }
 }
 

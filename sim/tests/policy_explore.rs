@@ -48,7 +48,7 @@ fn exhaust(level: Level) -> (usize, usize) {
         assert_eq!(log.divergence(), None);
         traces.insert(text(&report));
         lists.insert(log.decisions());
-        log.decisions()
+        Some(log.decisions())
     });
     assert!(coverage.complete && coverage.resume.is_none());
     assert_eq!(
@@ -80,7 +80,7 @@ fn exhaustive_covers_three_equal_sleeps() {
 fn exhaustive_stops_at_its_budget_and_resumes() {
     let graph = three_sleepers();
     let base = Schedule::new(PolicyKind::Exhaustive, 0, Level::Interleave);
-    let mut runner = |schedule: &Schedule| run(&graph, schedule).1.decisions();
+    let mut runner = |schedule: &Schedule| Some(run(&graph, schedule).1.decisions());
     let first = explore(&base, 100, &mut runner);
     assert!(!first.complete);
     assert_eq!(first.schedules, 100);
@@ -89,6 +89,21 @@ fn exhaustive_stops_at_its_budget_and_resumes() {
     let second = explore(&rest, 1000, &mut runner);
     assert!(second.complete);
     assert_eq!(first.schedules + second.schedules, 216);
+}
+
+#[test]
+fn exhaustive_stops_where_its_runner_says_so() {
+    let graph = three_sleepers();
+    let base = Schedule::new(PolicyKind::Exhaustive, 0, Level::Interleave);
+    let mut runs = 0;
+    let coverage = explore(&base, 1000, |schedule| {
+        runs += 1;
+        let decisions = run(&graph, schedule).1.decisions();
+        (runs < 7).then_some(decisions)
+    });
+    assert_eq!(runs, 7, "the seventh run was the last");
+    assert_eq!(coverage.schedules, 7);
+    assert!(!coverage.complete && coverage.resume.is_none());
 }
 
 #[test]
@@ -115,7 +130,7 @@ fn exhaustive_with_injection_tries_each_cancellation_once() {
         let injected = log.decisions().iter().filter(|d| d.chosen != 0).count();
         assert!(injected <= 1);
         endings.insert(format!("{:?}", report.trace.end_of("w")));
-        log.decisions()
+        Some(log.decisions())
     });
     assert!(coverage.complete);
     assert_eq!(coverage.schedules, expected);

@@ -79,7 +79,7 @@ fn replay_and_exhaustive_run_every_example_at_every_level() {
                 let (report, log) = run(graph, schedule);
                 assert!(report.trace.finish().is_some(), "{name}");
                 check_level(name, schedule, &log.decisions());
-                log.decisions()
+                Some(log.decisions())
             });
             assert!(coverage.schedules >= 1, "{name}");
         }

@@ -107,18 +107,13 @@ pub fn exhaustive(explorer: &Explorer, base: &Schedule, run_budget: usize) -> Ex
     let mut failure = None;
     let mut runs = 0;
     let coverage = explore(base, run_budget, |schedule| {
-        if failure.is_some() {
-            // Once a failure is known, run nothing more: handing back the prefix makes the
-            // driver walk the remaining siblings without extending them.
-            return schedule.decisions.clone();
-        }
         runs += 1;
         let result = explorer.run(schedule);
-        let decisions = result.schedule.decisions.clone();
-        if !result.passed() {
-            failure = Some(result);
+        if result.passed() {
+            return Some(result.schedule.decisions);
         }
-        decisions
+        failure = Some(result);
+        None
     });
     Exhaustive {
         coverage,
@@ -181,6 +176,6 @@ pub fn schedule_count(graph: &Arc<Graph>, base: &Schedule, limit: usize) -> Opti
     let mut bare = Explorer::new(graph.clone());
     bare.checks.clear();
     bare.budget = BUDGET;
-    let coverage = explore(base, limit, |s| bare.run(s).schedule.decisions);
+    let coverage = explore(base, limit, |s| Some(bare.run(s).schedule.decisions));
     coverage.complete.then_some(coverage.schedules)
 }

@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use aiosim::Level;
 use aiosim_properties::Oracles;
 use aiosim_sim::explore::{
-    ExploreOptions, Explorer, FailureFile, FailureRecord, MAX_JOBS, RunResult, Schedules, Shard,
-    SweepConfig, read_failure, shrink as shrink_schedule, sweep,
+    ExploreOptions, Explorer, FailureFile, FailureRecord, Limits, MAX_JOBS, RunResult, Schedules,
+    Shard, SweepConfig, read_failure, shrink as shrink_schedule, sweep,
 };
 use aiosim_sim::graph::Graph;
 use aiosim_sim::policy::{MAX_INJECT_CANCELS, PolicyKind, deviations};
@@ -198,6 +198,11 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
         }),
         shard: args.shard,
+        // Every failure is in the failures file: the summary needs only their number.
+        limits: Limits {
+            kept_failures: 0,
+            ..Limits::default()
+        },
     };
     if let Err(why) = config.validate() {
         eprintln!("aiosim: {why}");
@@ -256,12 +261,16 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
         }
     };
     let secs = started.elapsed().as_secs_f64();
+    let distinct = if outcome.more_traces {
+        format!("more than {}", outcome.distinct_traces)
+    } else {
+        outcome.distinct_traces.to_string()
+    };
     println!(
-        "runs {}  runs/s {:.0}  distinct traces {}  failures {}",
+        "runs {}  runs/s {:.0}  distinct traces {distinct}  failures {}",
         outcome.runs,
         outcome.runs as f64 / secs.max(1e-9),
-        outcome.distinct_traces,
-        outcome.failures.len()
+        outcome.failed
     );
     if outcome.growth.len() > 1 {
         let points: Vec<String> = outcome
@@ -282,14 +291,14 @@ pub fn explore(args: &ExploreArgs) -> ExitCode {
             }
         );
     }
-    if outcome.failures.len() as u64 > SHOWN_FAILURES {
+    if outcome.failed > SHOWN_FAILURES {
         eprintln!(
             "... and {} more failures, all in {}",
-            outcome.failures.len() as u64 - SHOWN_FAILURES,
+            outcome.failed - SHOWN_FAILURES,
             args.failures.display()
         );
     }
-    if outcome.failures.is_empty() {
+    if outcome.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

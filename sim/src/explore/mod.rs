@@ -9,10 +9,11 @@ pub mod run;
 pub mod sanity;
 pub mod shrink;
 pub mod sweep;
+mod tally;
 
 pub use api::{Config, explore};
 pub use check::{Check, Expectations, RunView, Sanity, Violation};
 pub use failure::{ExploreOptions, FailureFile, FailureRecord, read_failure, read_failures};
 pub use run::{DEFAULT_BUDGET, Explorer, RunResult};
 pub use shrink::{Shrunk, shrink};
-pub use sweep::{MAX_JOBS, Schedules, Shard, SweepConfig, SweepError, SweepOutcome, sweep};
+pub use sweep::{Limits, MAX_JOBS, Schedules, Shard, SweepConfig, SweepError, SweepOutcome, sweep};

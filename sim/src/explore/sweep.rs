@@ -10,12 +10,10 @@
 //! same cache lines from each other. The outcome of every seed depends on the seed alone, so
 //! `--jobs 1` and `--jobs 8` find the same failures.
 
-use std::collections::BTreeSet;
 use std::io;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use aiosim::Level;
 
@@ -24,6 +22,8 @@ use crate::policy::{
 };
 
 use super::run::{Explorer, RunResult};
+pub use super::tally::Limits;
+use super::tally::{Found, Run, Tally};
 
 /// The most worker threads a sweep starts.
 pub const MAX_JOBS: usize = 1024;
@@ -156,6 +156,8 @@ pub struct SweepConfig {
     pub jobs: usize,
     /// This process's part of the seeds.
     pub shard: Shard,
+    /// How much of what the sweep finds is kept in memory.
+    pub limits: Limits,
 }
 
 /// The result of a sweep.
@@ -163,10 +165,16 @@ pub struct SweepConfig {
 pub struct SweepOutcome {
     /// Runs made by this process.
     pub runs: u64,
-    /// The failed runs, by seed.
+    /// How many runs failed.
+    pub failed: u64,
+    /// The first failed runs by seed, at most [`Limits::kept_failures`] of them.
     pub failures: Vec<RunResult>,
-    /// Distinct canonical traces seen (distinct interleavings, as far as the trace shows).
+    /// Distinct canonical traces seen (distinct interleavings, as far as the trace shows), at
+    /// most [`Limits::counted_traces`].
     pub distinct_traces: usize,
+    /// Whether more distinct traces were seen than [`Limits::counted_traces`]: then
+    /// `distinct_traces` is that limit and `growth` is empty.
+    pub more_traces: bool,
     /// For `exhaustive`: whether the whole space was covered within the run budget.
     pub coverage: Option<Coverage>,
     /// How the number of distinct traces grew, in seed order: `(runs, distinct)` after a
@@ -290,86 +298,22 @@ pub fn sweep(
                         Ok(Run { index, key, failed })
                     },
                 )
-                .try_fold(Tally::default, |mut tally, run| -> io::Result<Tally> {
-                    tally.add(run?);
-                    Ok(tally)
-                })
-                .try_reduce(Tally::default, |a, b| Ok(a.merge(b)))
+                .try_fold(
+                    || Tally::new(config.limits),
+                    |mut tally, run| -> io::Result<Tally> {
+                        tally.add(run?);
+                        Ok(tally)
+                    },
+                )
+                .try_reduce(|| Tally::new(config.limits), |a, b| Ok(a.merge(b)))
         })
         .map_err(SweepError::Report)?;
-    Ok(tally.into_outcome(runs))
-}
-
-/// One run of a sweep: its index among the shard's seeds, the key of its trace, and the
-/// run itself if it failed.
-struct Run {
-    index: u64,
-    key: u64,
-    failed: Option<RunResult>,
-}
-
-/// What the runs of a part of a sweep found. Parts merge in any order into the same tally.
-#[derive(Default)]
-struct Tally {
-    /// Runs made.
-    runs: u64,
-    /// Each distinct trace key, with the lowest index of a run that made it.
-    first_seen: FxHashMap<u64, u64>,
-    /// The failed runs, with their indices.
-    failures: Vec<(u64, RunResult)>,
-}
-
-impl Tally {
-    /// Counts one run.
-    fn add(&mut self, run: Run) {
-        self.runs += 1;
-        self.see(run.key, run.index);
-        self.failures.extend(run.failed.map(|r| (run.index, r)));
-    }
-
-    /// Notes that the run at `index` made the trace `key`.
-    fn see(&mut self, key: u64, index: u64) {
-        let first = self.first_seen.entry(key).or_insert(index);
-        *first = (*first).min(index);
-    }
-
-    /// The tally of both parts.
-    fn merge(mut self, mut other: Tally) -> Tally {
-        if self.first_seen.len() < other.first_seen.len() {
-            std::mem::swap(&mut self, &mut other);
-        }
-        self.runs += other.runs;
-        for (key, index) in other.first_seen {
-            self.see(key, index);
-        }
-        self.failures.append(&mut other.failures);
-        self
-    }
-
-    /// The outcome of a sweep of `total` runs: failures in seed order, and the growth of
-    /// the distinct traces over the first tenth, quarter, half and all of the runs.
-    fn into_outcome(mut self, total: u64) -> SweepOutcome {
-        self.failures.sort_unstable_by_key(|&(index, _)| index);
-        let mut firsts: Vec<u64> = self.first_seen.into_values().collect();
-        firsts.sort_unstable();
-        let mut growth: Vec<(u64, usize)> = Vec::new();
-        for runs in [total / 10, total / 4, total / 2, total] {
-            if runs > 0 && growth.last().is_none_or(|&(n, _)| n != runs) {
-                growth.push((runs, firsts.partition_point(|&first| first < runs)));
-            }
-        }
-        SweepOutcome {
-            runs: self.runs,
-            failures: self.failures.into_iter().map(|(_, r)| r).collect(),
-            distinct_traces: firsts.len(),
-            coverage: None,
-            growth,
-        }
-    }
+    Ok(SweepOutcome::from(tally.finish(runs)))
 }
 
 /// `exhaustive`: every decision list in order, up to `runs` runs, on this thread (the
-/// enumeration is sequential: each list follows from the previous run).
+/// enumeration is sequential: each list follows from the previous run). A failed report stops
+/// it.
 fn enumerate(
     explorer: &Explorer,
     config: &SweepConfig,
@@ -377,31 +321,46 @@ fn enumerate(
     on_failure: &(dyn Fn(&RunResult) -> io::Result<()> + Sync),
     on_run: &(dyn Fn() + Sync),
 ) -> io::Result<SweepOutcome> {
-    let mut outcome = SweepOutcome::default();
-    let mut seen = BTreeSet::new();
+    let mut tally = Tally::new(config.limits);
     let mut error = None;
     let base = config.schedule(config.schedules.seed, steps_hint);
     let budget = usize::try_from(config.schedules.runs).unwrap_or(usize::MAX);
+    let mut index = 0;
     let coverage = enumerate_decision_lists(&base, budget, |schedule| {
         let result = explorer.run(schedule);
-        outcome.runs += 1;
-        seen.insert(result.report.trace.fingerprint());
+        let key = result.report.trace.fingerprint();
         let decisions = result.schedule.decisions.clone();
-        if !result.passed() && error.is_none() {
-            if let Err(e) = on_failure(&result) {
-                error = Some(e);
-            }
-            outcome.failures.push(result);
-        }
+        let failed = if result.passed() {
+            None
+        } else {
+            error = on_failure(&result).err();
+            Some(result)
+        };
+        tally.add(Run { index, key, failed });
+        index += 1;
         on_run();
-        decisions
+        error.is_none().then_some(decisions)
     });
     if let Some(e) = error {
         return Err(e);
     }
-    outcome.distinct_traces = seen.len();
+    let mut outcome = SweepOutcome::from(tally.finish(index));
     outcome.coverage = Some(coverage);
     Ok(outcome)
+}
+
+impl From<Found> for SweepOutcome {
+    fn from(found: Found) -> SweepOutcome {
+        SweepOutcome {
+            runs: found.runs,
+            failed: found.failed,
+            failures: found.failures,
+            distinct_traces: found.distinct_traces,
+            more_traces: found.more_traces,
+            coverage: None,
+            growth: found.growth,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -482,6 +441,7 @@ mod tests {
             },
             jobs,
             shard: Shard::ALL,
+            limits: Limits::default(),
         }
     }
 
@@ -555,6 +515,79 @@ mod tests {
             assert_eq!(outcome.distinct_traces, seen.len());
             assert_eq!(outcome.runs, runs);
         }
+    }
+
+    #[test]
+    fn every_failure_is_counted_and_reported_but_only_the_first_are_kept() {
+        let explorer = explorer(ALWAYS_FAILING);
+        for jobs in [1, 2] {
+            let mut sweep_config = config(300, jobs);
+            sweep_config.limits.kept_failures = 5;
+            let reported = AtomicU64::new(0);
+            let outcome = sweep(
+                &explorer,
+                &sweep_config,
+                &|_| {
+                    reported.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                },
+                &|| {},
+            )
+            .expect("the sweep runs");
+            assert_eq!(reported.load(Ordering::Relaxed), 300, "{jobs} jobs");
+            assert_eq!(outcome.failed, 300);
+            let kept: Vec<u64> = outcome.failures.iter().map(|r| r.schedule.seed).collect();
+            assert_eq!(kept, [0, 1, 2, 3, 4], "{jobs} jobs");
+            sweep_config.limits.kept_failures = 0;
+            let outcome = sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {}).expect("runs");
+            assert_eq!((outcome.failed, outcome.failures.len()), (300, 0));
+        }
+    }
+
+    #[test]
+    fn distinct_traces_past_the_limit_are_reported_as_more() {
+        let explorer = explorer(include_str!(
+            "../../../examples/graphs/bugs/heartbeat_false_alarm.json"
+        ));
+        let all = sweep(&explorer, &config(200, 1), &|_| Ok(()), &|| {}).expect("runs");
+        let distinct = all.distinct_traces;
+        assert!(distinct > 2 && !all.more_traces, "{distinct}");
+        for jobs in [1, 2] {
+            let mut sweep_config = config(200, jobs);
+            sweep_config.limits.counted_traces = distinct;
+            let at = sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {}).expect("runs");
+            assert_eq!((at.distinct_traces, at.more_traces), (distinct, false));
+            assert_eq!(at.growth, all.growth, "{jobs} jobs");
+            sweep_config.limits.counted_traces = distinct - 1;
+            let below = sweep(&explorer, &sweep_config, &|_| Ok(()), &|| {}).expect("runs");
+            assert_eq!(
+                (below.distinct_traces, below.more_traces),
+                (distinct - 1, true)
+            );
+            assert!(below.growth.is_empty(), "{jobs} jobs");
+            assert_eq!(below.runs, 200);
+        }
+    }
+
+    #[test]
+    fn an_exhaustive_sweep_stops_at_a_failed_report() {
+        let explorer = explorer(ALWAYS_FAILING);
+        let mut sweep_config = config(1000, 1);
+        sweep_config.schedules.policy = PolicyKind::Exhaustive;
+        let ran = AtomicU64::new(0);
+        let outcome = sweep(
+            &explorer,
+            &sweep_config,
+            &|_| Err(io::Error::other("the disk is full")),
+            &|| {
+                ran.fetch_add(1, Ordering::Relaxed);
+            },
+        );
+        assert_eq!(
+            outcome.expect_err("the report fails").to_string(),
+            "the disk is full"
+        );
+        assert_eq!(ran.load(Ordering::Relaxed), 1);
     }
 
     #[test]

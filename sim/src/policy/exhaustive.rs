@@ -20,18 +20,20 @@ pub struct Coverage {
     pub complete: bool,
     /// How many runs there were; each followed a different decision list.
     pub schedules: usize,
-    /// When the budget ran out first: the prefix to start from to continue.
+    /// When the budget ran out first: the prefix to start from to continue. `None` when the
+    /// space was covered, or when `run` stopped the enumeration.
     pub resume: Option<Vec<Decision>>,
 }
 
 /// Runs every decision list of `base`'s level (starting after `base.decisions`, usually
 /// empty), at most `run_budget` of them. `run` carries out one run under the scheduler that
 /// [`super::scheduler_for`] builds for the schedule it is given and returns the decisions
-/// that the run's log recorded.
+/// that the run's log recorded, or `None` to stop the enumeration there (it is then not
+/// complete).
 pub fn explore(
     base: &Schedule,
     run_budget: usize,
-    mut run: impl FnMut(&Schedule) -> Vec<Decision>,
+    mut run: impl FnMut(&Schedule) -> Option<Vec<Decision>>,
 ) -> Coverage {
     let mut next = Some(base.decisions.clone());
     let mut schedules = 0;
@@ -48,7 +50,13 @@ pub fn explore(
             decisions: prefix,
             ..base.clone()
         };
-        let recorded = run(&schedule);
+        let Some(recorded) = run(&schedule) else {
+            return Coverage {
+                complete: false,
+                schedules: schedules + 1,
+                resume: None,
+            };
+        };
         debug_assert!(
             recorded.starts_with(&schedule.decisions),
             "a run left its prefix: runs are not deterministic"
