@@ -215,7 +215,13 @@ fn task_10_a_task_awaiting_itself_gets_runtime_error_next_iteration() {
     me.set(Some(t));
     let (e, before, after) = l.run_until_done(t).unwrap();
     assert_eq!(e.ty(), &ExcType::Runtime);
-    assert!(e.message().contains("cannot await on itself"));
+    assert_eq!(
+        e.message(),
+        format!(
+            "Task cannot await on itself: <Task pending name='{}'>",
+            t.name()
+        )
+    );
     assert_eq!(after, before + 1);
     assert_eq!(rec.steps_of(0), 2);
 }

@@ -199,16 +199,22 @@ mod tests {
     #[test]
     fn a_part_past_the_limit_keeps_the_whole_past_it() {
         // The part that dropped trace 3 merges into one that already holds the others.
-        let found = tally_of(&[1, 2], 2).merge(tally_of(&[1, 2, 3], 2)).finish(5);
+        let found = tally_of(&[1, 2], 2)
+            .merge(tally_of(&[1, 2, 3], 2))
+            .finish(5);
         assert_eq!((found.distinct_traces, found.more_traces), (2, true));
         assert!(found.growth.is_empty());
-        let found = tally_of(&[1, 2, 3], 2).merge(tally_of(&[1, 2], 2)).finish(5);
+        let found = tally_of(&[1, 2, 3], 2)
+            .merge(tally_of(&[1, 2], 2))
+            .finish(5);
         assert!(found.more_traces);
     }
 
     #[test]
     fn parts_within_the_limit_are_counted_exactly() {
-        let found = tally_of(&[1, 2, 1], 3).merge(tally_of(&[3, 3], 3)).finish(5);
+        let found = tally_of(&[1, 2, 1], 3)
+            .merge(tally_of(&[3, 3], 3))
+            .finish(5);
         assert_eq!((found.distinct_traces, found.more_traces), (3, false));
         assert_eq!(found.runs, 5);
         let found = tally_of(&[1, 2], 3).merge(tally_of(&[3, 4], 3)).finish(4);
