@@ -27,18 +27,8 @@ use crate::observe::{HandleKind, Observer};
 use crate::queued::{Kind, Queued};
 use crate::real_time::{LoopHandle, RealClock, Waited};
 use crate::schedule::{Level, Scheduler, SetSite};
+use crate::stall::Stall;
 use crate::task::Task;
-
-/// Why a run stopped without an outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stall {
-    /// Virtual time when it stopped.
-    pub now: u64,
-    /// Iterations run so far.
-    pub iteration: u64,
-    /// Names of the tasks that were not done, in creation order.
-    pub pending_tasks: Vec<Rc<str>>,
-}
 
 /// How `run_until_complete` can fail.
 #[derive(Clone, Debug)]
@@ -72,16 +62,10 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Raised(e) => write!(f, "{e}"),
-            RunError::Deadlock(s) => write!(
-                f,
-                "deadlock at t={} (iteration {}): nothing is ready and no timer is left; pending tasks: {:?}",
-                s.now, s.iteration, s.pending_tasks
-            ),
-            RunError::BudgetExhausted(s) => write!(
-                f,
-                "iteration budget exhausted at t={} (iteration {}); pending tasks: {:?}",
-                s.now, s.iteration, s.pending_tasks
-            ),
+            RunError::Deadlock(s) => {
+                write!(f, "deadlock: nothing is ready and no timer is left, at {s}")
+            }
+            RunError::BudgetExhausted(s) => write!(f, "iteration budget exhausted at {s}"),
         }
     }
 }
@@ -436,20 +420,6 @@ impl Core {
         } else {
             let exc = slot.outcome.exception().cloned();
             self.report(format!("{class} exception was never retrieved"), exc, task);
-        }
-    }
-
-    fn stall(&self) -> Stall {
-        Stall {
-            now: self.now,
-            iteration: self.iteration,
-            pending_tasks: self
-                .tasks
-                .iter()
-                .zip(&self.task_names)
-                .filter(|(t, _)| self.fut(t.fut).state == FutState::Pending)
-                .map(|(_, name)| name.render())
-                .collect(),
         }
     }
 

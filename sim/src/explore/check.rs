@@ -100,10 +100,16 @@ impl Check for Expectations {
                     problem("the run", finish.as_ref().and_then(|f| f.run), os)
                 }
                 Expectation::Deadlock(b) => match &finish {
-                    Some(f) if f.deadlock != *b => Some(format!(
-                        "expected deadlock {b}, the run ended with deadlock {}",
-                        f.deadlock
-                    )),
+                    Some(f) if f.deadlock != *b => {
+                        let mut message = format!(
+                            "expected deadlock {b}, the run ended with deadlock {}",
+                            f.deadlock
+                        );
+                        if f.deadlock && !run.report.stalled.is_empty() {
+                            message += &format!(": {}", run.report.stalled.join(", "));
+                        }
+                        Some(message)
+                    }
                     _ => None,
                 },
             };
@@ -147,16 +153,12 @@ impl Check for Sanity {
                 message: v.detail.clone(),
             })
             .collect();
-        if let RunEnd::BudgetExhausted {
-            iterations,
-            pending,
-        } = &run.report.end
-        {
+        if let RunEnd::BudgetExhausted { iterations, .. } = &run.report.end {
             out.push(Violation {
                 check: Arc::from("budget"),
                 message: format!(
                     "the run did not finish within {iterations} iterations; tasks still running: {}",
-                    pending.join(", ")
+                    run.report.stalled.join(", ")
                 ),
             });
         }

@@ -9,6 +9,7 @@
 
 mod exec;
 mod render;
+mod stall;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -74,6 +75,11 @@ pub struct RunReport {
     /// made: `cancel` ops, requests forwarded by combinators, task-group aborts, timeouts,
     /// injected cancellations and the shutdown's.
     pub cancel_requests: Vec<CancelRequest>,
+    /// When the run stopped without finishing (a deadlock, or the budget ran out): each task
+    /// still pending with what it was suspended on, in creation order
+    /// (`transfer_ab (waits for future bob)`, `spinner (ready)`), then the await cycle if
+    /// there is one. Empty for a run that finished.
+    pub stalled: Vec<Arc<str>>,
 }
 
 /// A `Task.cancel()` call on a pending task (one that returned true).
@@ -317,11 +323,12 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
 
     let main = exec::spawn_task(&run, run.graph.main, None).expect("the main task spawns");
     let outcome = event_loop.run_until_done(main);
-    let end = match &outcome {
-        Err(RunError::Deadlock(_)) => RunEnd::Deadlock,
-        Err(RunError::BudgetExhausted(s)) => budget_end(s),
+    let (end, stall) = match &outcome {
+        Err(RunError::Deadlock(s)) => (RunEnd::Deadlock, Some(s.clone())),
+        Err(RunError::BudgetExhausted(s)) => (budget_end(s), Some(s.clone())),
         _ => shut_down(&run, &event_loop),
     };
+    let stalled = stall.map_or_else(Vec::new, |s| stall::describe(&run, &s));
     let iterations = event_loop.iteration();
     let finals = final_states(&run);
     if !matches!(end, RunEnd::BudgetExhausted { .. }) {
@@ -361,16 +368,19 @@ pub fn run_graph(graph: Arc<Graph>, options: RunOptions) -> RunReport {
         op_starts: run.op_starts.take(),
         finals,
         cancel_requests: run.cancel_requests.take(),
+        stalled,
     }
 }
 
-/// `asyncio.run`'s shutdown after the main task finished; how the run ended.
-fn shut_down(run: &Run, event_loop: &EventLoop) -> RunEnd {
+/// `asyncio.run`'s shutdown after the main task finished; how the run ended, and where it
+/// stalled if it did.
+fn shut_down(run: &Run, event_loop: &EventLoop) -> (RunEnd, Option<aiosim::Stall>) {
     run.shutting_down.set(true);
     match aiosim::runner::shutdown(event_loop) {
-        Ok(()) => RunEnd::Completed,
-        Err(RunError::BudgetExhausted(s)) => budget_end(&s),
-        Err(_) => RunEnd::Deadlock,
+        Ok(()) => (RunEnd::Completed, None),
+        Err(RunError::BudgetExhausted(s)) => (budget_end(&s), Some(s)),
+        Err(RunError::Deadlock(s)) => (RunEnd::Deadlock, Some(s)),
+        Err(RunError::Raised(_)) => (RunEnd::Deadlock, None),
     }
 }
 
@@ -399,7 +409,7 @@ fn final_states(run: &Run) -> Vec<FinalState> {
 fn budget_end(s: &aiosim::Stall) -> RunEnd {
     RunEnd::BudgetExhausted {
         iterations: s.iteration,
-        pending: s.pending_tasks.iter().map(|n| Arc::from(&**n)).collect(),
+        pending: s.pending_names().map(|n| Arc::from(&**n)).collect(),
     }
 }
 
