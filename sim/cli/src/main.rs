@@ -129,8 +129,16 @@ fn run(file: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let report = run_graph(scenario.graph, RunOptions::default());
-    match print_trace(&report.trace) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
+    if let Err(code) = print_trace(&report.trace) {
+        return code;
     }
+    // The deadlock is trace content (exit 0); stderr says where each task stood.
+    if !report.stalled.is_empty() {
+        eprintln!(
+            "aiosim: {}: deadlock: {}",
+            file.display(),
+            report.stalled.join(", ")
+        );
+    }
+    ExitCode::SUCCESS
 }
