@@ -142,45 +142,42 @@ impl Core {
 
     /// The first ring of tasks awaiting each other: walks from each pending task in creation
     /// order along "waits for task" links (each task has at most one) until the walk ends or
-    /// meets a task it visited. Every task is walked through once.
+    /// meets a task already walked through. Meeting one of its own tasks closes a ring; one of
+    /// an earlier walk's leads nowhere new. Every task is walked through once.
     fn await_cycle(&self, pending: &[TaskId]) -> Vec<TaskId> {
-        const NEW: u32 = u32::MAX;
-        const DONE: u32 = u32::MAX - 1;
-        // For each task: NEW, DONE (walked before, leads to no new ring), or the start of the
-        // walk in progress.
-        let mut mark = vec![NEW; self.tasks.len()];
+        const UNSEEN: TaskId = TaskId::MAX;
+        // For each task: UNSEEN, or the pending task whose walk went through it.
+        let mut walked_by = vec![UNSEEN; self.tasks.len()];
         for &start in pending {
             let mut t = start;
-            while mark[t as usize] == NEW {
-                mark[t as usize] = start;
+            while walked_by[t as usize] == UNSEEN {
+                walked_by[t as usize] = start;
                 match self.awaited_task(t) {
                     Some(u) => t = u,
                     None => break,
                 }
             }
-            if mark[t as usize] == start && self.awaited_task(t).is_some() {
-                let mut ring = vec![t];
-                let mut u = self.awaited_task(t).expect("t waits for a task");
-                while u != t {
-                    ring.push(u);
-                    u = self
-                        .awaited_task(u)
-                        .expect("a ring member waits for a task");
-                }
-                let first = ring.iter().enumerate().min_by_key(|&(_, &u)| u);
-                let at = first.map_or(0, |(i, _)| i);
-                ring.rotate_left(at);
-                return ring;
-            }
-            let mut u = start;
-            while mark[u as usize] == start {
-                mark[u as usize] = DONE;
-                match self.awaited_task(u) {
-                    Some(next) => u = next,
-                    None => break,
-                }
+            if walked_by[t as usize] == start && self.awaited_task(t).is_some() {
+                return self.ring_through(t);
             }
         }
         Vec::new()
+    }
+
+    /// The ring of tasks that `t`, a member, belongs to, from its earliest created member.
+    fn ring_through(&self, t: TaskId) -> Vec<TaskId> {
+        let mut ring = vec![t];
+        let mut u = self
+            .awaited_task(t)
+            .expect("a ring member waits for a task");
+        while u != t {
+            ring.push(u);
+            u = self
+                .awaited_task(u)
+                .expect("a ring member waits for a task");
+        }
+        let earliest = (0..ring.len()).min_by_key(|&i| ring[i]).unwrap_or(0);
+        ring.rotate_left(earliest);
+        ring
     }
 }

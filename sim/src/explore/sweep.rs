@@ -23,7 +23,7 @@ use crate::policy::{
 
 use super::run::{Explorer, RunResult};
 pub use super::tally::Limits;
-use super::tally::{Found, Run, Tally};
+use super::tally::{Run, Tally};
 
 /// The most worker threads a sweep starts.
 pub const MAX_JOBS: usize = 1024;
@@ -256,8 +256,9 @@ impl std::error::Error for SweepError {
 ///
 /// The runs are the indices `0..config.runs()` of the shard's seeds, split between the
 /// threads as ranges: no list of seeds or of results is built, so the memory a sweep needs
-/// does not grow with the number of runs (only with the distinct traces and the failures it
-/// keeps). With one thread the runs, and so the calls to `on_failure`, come in seed order.
+/// does not grow with the number of runs: what it keeps of the distinct traces and the
+/// failures is bounded by `config.limits`. With one thread the runs, and so the calls to
+/// `on_failure`, come in seed order.
 pub fn sweep(
     explorer: &Explorer,
     config: &SweepConfig,
@@ -308,7 +309,7 @@ pub fn sweep(
                 .try_reduce(|| Tally::new(config.limits), |a, b| Ok(a.merge(b)))
         })
         .map_err(SweepError::Report)?;
-    Ok(SweepOutcome::from(tally.finish(runs)))
+    Ok(tally.finish(runs))
 }
 
 /// `exhaustive`: every decision list in order, up to `runs` runs, on this thread (the
@@ -344,23 +345,9 @@ fn enumerate(
     if let Some(e) = error {
         return Err(e);
     }
-    let mut outcome = SweepOutcome::from(tally.finish(index));
+    let mut outcome = tally.finish(index);
     outcome.coverage = Some(coverage);
     Ok(outcome)
-}
-
-impl From<Found> for SweepOutcome {
-    fn from(found: Found) -> SweepOutcome {
-        SweepOutcome {
-            runs: found.runs,
-            failed: found.failed,
-            failures: found.failures,
-            distinct_traces: found.distinct_traces,
-            more_traces: found.more_traces,
-            coverage: None,
-            growth: found.growth,
-        }
-    }
 }
 
 #[cfg(test)]

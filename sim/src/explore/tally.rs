@@ -8,12 +8,13 @@
 //!   but only the first ones in seed order are kept;
 //! - the distinct traces: counted exactly up to a limit. Past it, the tally says only that
 //!   there were more. Whether the limit was passed does not depend on how the runs were split:
-//!   a part drops a trace only when it alone holds the limit, and if no part does, their union
-//!   is the whole set.
+//!   a tally drops a trace only when it already holds the limit, which no tally of at most
+//!   the limit's number of distinct traces does, and which the whole tally of more must.
 
 use rustc_hash::FxHashMap;
 
 use super::run::RunResult;
+use super::sweep::SweepOutcome;
 
 /// How much of what a sweep found is kept in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,23 +62,6 @@ pub(super) struct Tally {
     /// Failed runs with their indices: the first `kept_failures` in index order once
     /// [`Tally::trim`] has run, at most twice as many before.
     failures: Vec<(u64, RunResult)>,
-}
-
-/// What a sweep found, from its merged tally.
-pub(super) struct Found {
-    /// Runs made.
-    pub runs: u64,
-    /// Failed runs.
-    pub failed: u64,
-    /// The first failed runs in seed order, up to the limit.
-    pub failures: Vec<RunResult>,
-    /// Distinct traces, up to the limit.
-    pub distinct_traces: usize,
-    /// Whether there were more distinct traces than the limit.
-    pub more_traces: bool,
-    /// `(runs, distinct)` after a tenth, a quarter, half and all of the runs, in seed order;
-    /// empty when there were more distinct traces than the limit.
-    pub growth: Vec<(u64, usize)>,
 }
 
 impl Tally {
@@ -154,8 +138,9 @@ impl Tally {
         self
     }
 
-    /// What a sweep of `total` runs found.
-    pub fn finish(mut self, total: u64) -> Found {
+    /// What a sweep of `total` runs found: the failures kept in seed order, and the growth of
+    /// the distinct traces over the first tenth, quarter, half and all of the runs.
+    pub fn finish(mut self, total: u64) -> SweepOutcome {
         self.trim();
         let mut firsts: Vec<u64> = self.first_seen.into_values().collect();
         firsts.sort_unstable();
@@ -165,12 +150,13 @@ impl Tally {
                 growth.push((runs, firsts.partition_point(|&first| first < runs)));
             }
         }
-        Found {
+        SweepOutcome {
             runs: self.runs,
             failed: self.failed,
             failures: self.failures.into_iter().map(|(_, r)| r).collect(),
             distinct_traces: firsts.len(),
             more_traces: self.more_traces,
+            coverage: None,
             growth,
         }
     }
