@@ -48,6 +48,7 @@ pub mod observe;
 mod queued;
 mod ready;
 pub mod real_time;
+mod repr;
 mod results;
 pub mod runner;
 pub mod schedule;

@@ -252,12 +252,9 @@ impl Core {
     fn suspend_task(&mut self, t: TaskId, w: FutId) {
         let fut = self.task(t).fut;
         if w == fut {
-            let name = self.task_names[t as usize].render();
-            // CPython shows `repr(task)`; a Rust body has no coroutine to show, so the repr
-            // stops after the name.
             let exc = Exception::runtime(&format!(
-                "Task cannot await on itself: <Task pending name={}>",
-                python_str_repr(&name)
+                "Task cannot await on itself: {}",
+                self.task_repr(t)
             ));
             self.task_mut(t).throw = Some(exc);
             self.push_ready(Entry::StepThrow(t));
@@ -528,48 +525,4 @@ pub(crate) fn all_tasks_in(c: &Core) -> Vec<TaskRef> {
             loop_id: c.loop_id,
         })
         .collect()
-}
-
-/// Python's `repr()` of a string: single quotes, or double quotes when the text holds a single
-/// quote and no double one; backslashes, the chosen quote, `\t`, `\n`, `\r` and other control
-/// characters escaped.
-fn python_str_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::python_str_repr;
-
-    #[test]
-    fn strings_are_quoted_and_escaped_as_python_repr_does() {
-        assert_eq!(python_str_repr("Task-1"), "'Task-1'");
-        assert_eq!(python_str_repr("it's"), "\"it's\"");
-        assert_eq!(python_str_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(python_str_repr("x\\y\tz\n"), "'x\\\\y\\tz\\n'");
-        assert_eq!(python_str_repr("bell\u{7}"), "'bell\\x07'");
-        assert_eq!(python_str_repr("héllo"), "'héllo'");
-    }
 }

@@ -94,11 +94,10 @@ impl Internal for OnTaskDone {
         };
         g.errors.borrow_mut().push(exc.clone());
         if core.is_done(core.task(g.parent).fut) {
-            // CPython's words, with the tasks' names where it prints their reprs.
             let message = format!(
-                "Task '{}' has errored out but its parent task '{}' is already completed",
-                core.task_names[task as usize].render(),
-                core.task_names[g.parent as usize].render(),
+                "Task {} has errored out but its parent task {} is already completed",
+                core.task_repr(task),
+                core.task_repr(g.parent),
             );
             core.report(message, Some(exc), Some(task));
             return;

@@ -222,7 +222,8 @@ fn tg_2_a_child_failing_after_its_parent_finished_is_reported_with_both_names() 
     assert_eq!(
         reports[0].message,
         format!(
-            "Task '{child}' has errored out but its parent task 'parent-1' is already completed"
+            "Task <Task finished name='{child}' exception=Orphan('Orphan')> has errored out but \
+             its parent task <Task finished name='parent-1'> is already completed"
         )
     );
     assert_eq!(reports[0].exception.as_ref().unwrap().type_name(), "Orphan");
