@@ -16,17 +16,17 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::core::{
-    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutExtra, FutId, FutKind, FutSlot,
-    FutState, HandleCb, HandleObj, TaskId, UserDoneFn, with_core, with_slot,
+    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutId, HandleCb, HandleObj, TaskId,
+    UserDoneFn, with_core, with_slot,
 };
+use crate::due_timers::early_by;
 use crate::exception::Exception;
 use crate::future::{Future, FutureRef};
 use crate::handle::{Handle, TimerHandle};
-use crate::heap::HeapEntry;
 use crate::observe::{HandleKind, Observer};
 use crate::queued::{Kind, Queued};
 use crate::real_time::{LoopHandle, RealClock, Waited};
-use crate::schedule::{Level, Scheduler, SetSite};
+use crate::schedule::{Level, Scheduler};
 use crate::stall::Stall;
 use crate::task::Task;
 
@@ -359,70 +359,6 @@ impl Drop for EventLoop {
 }
 
 impl Core {
-    /// Empties the ready queue, returning the callback objects that its entries owned (to
-    /// drop with the core released): what was queued never runs.
-    fn discard_ready(&mut self) -> Vec<CallbackObj> {
-        let Core {
-            ready,
-            callback_objs,
-            ..
-        } = self;
-        ready
-            .drain()
-            .filter_map(|queued| match queued.entry() {
-                Entry::Done(_, DoneCb::Object(id)) => Some(callback_objs.take(id)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The bodies of unfinished tasks, to drop with the core released (no allocation when
-    /// every task finished).
-    fn take_bodies(&mut self) -> Vec<Body> {
-        if self.tasks.iter().all(|t| t.body.is_none()) {
-            return Vec::new();
-        }
-        self.tasks
-            .iter_mut()
-            .filter_map(|t| t.body.take())
-            .collect()
-    }
-
-    /// Reports what CPython's garbage collector would report for the objects of this loop:
-    /// exceptions never retrieved and tasks destroyed while pending.
-    fn report_leftovers(&mut self) {
-        let mut from = 0;
-        while let Some(offset) = self.futs[from..]
-            .iter()
-            .zip(&self.fut_extras[from..])
-            .position(|(slot, extra)| is_leftover(slot, extra))
-        {
-            let f = from + offset;
-            self.report_leftover(f as FutId);
-            from = f + 1;
-        }
-    }
-
-    /// The report for one future that [`is_leftover`]. A pending task that
-    /// `run_until_complete` created for a body is not reported: its caller already got
-    /// "Event loop stopped before Future completed." (`_log_destroy_pending` is off).
-    fn report_leftover(&mut self, f: FutId) {
-        let (task, class) = match self.extra(f).kind {
-            FutKind::Task(t) => (Some(t), "Task"),
-            FutKind::Gather(_) => (None, "_GatheringFuture"),
-            FutKind::Plain => (None, "Future"),
-        };
-        let slot = self.fut(f);
-        if slot.state == FutState::Pending {
-            if task.is_some_and(|t| self.task(t).log_destroy_pending) {
-                self.report("Task was destroyed but it is pending!".into(), None, task);
-            }
-        } else {
-            let exc = slot.outcome.exception().cloned();
-            self.report(format!("{class} exception was never retrieved"), exc, task);
-        }
-    }
-
     /// Steps (1)–(5) of `_run_once`; returns the number of entries to run.
     fn prepare_iteration(&mut self) -> Result<usize, RunError> {
         if self.budget.is_some_and(|b| self.iteration >= b) {
@@ -477,93 +413,6 @@ impl Core {
             Err(e) => Err(RunError::Raised(Exception::runtime(&format!(
                 "the real-time loop's poller failed: {e}"
             )))),
-        }
-    }
-
-    /// Step (5): due timers, in heap order, to the back of the ready queue.
-    fn move_due_timers(&mut self) {
-        if self.level == Level::Timing {
-            return self.move_due_timers_late();
-        }
-        while let Some(head) = self.heap.peek()
-            && head.when <= self.now + early_by()
-        {
-            self.heap.pop();
-            self.timers[head.timer as usize].scheduled = false;
-            self.push_ready(Entry::Timer(head.timer));
-        }
-    }
-
-    /// Step (5) at level 3: the due timers leave the heap in heap order; the scheduler keeps
-    /// a prefix for this iteration (choosing which of the equal-deadline timers at the cut go
-    /// first, since their order is free) and the rest go back on the heap for a later
-    /// iteration. Different deadlines still run in deadline order (P6).
-    fn move_due_timers_late(&mut self) {
-        let mut due = Vec::new();
-        while let Some(head) = self.heap.peek()
-            && head.when <= self.now + early_by()
-        {
-            self.heap.pop();
-            due.push(head);
-        }
-        if due.is_empty() {
-            return;
-        }
-        let (now, ready) = (self.now, self.ready.len());
-        let mut take = self
-            .scheduler()
-            .take_due(now, due.len(), ready)
-            .min(due.len());
-        if ready == 0 {
-            take = take.max(1);
-        }
-        if take > 0 && take < due.len() && due[take - 1].when == due[take].when {
-            let when = due[take].when;
-            let start = due.iter().position(|e| e.when == when).unwrap_or(0);
-            let end = due
-                .iter()
-                .rposition(|e| e.when == when)
-                .map_or(due.len(), |i| i + 1);
-            let order = self
-                .scheduler()
-                .order_set(SetSite::DeferredTimers, end - start);
-            let tied: Vec<HeapEntry> = order.iter().map(|&i| due[start + i]).collect();
-            due[start..end].copy_from_slice(&tied);
-        }
-        for e in &due[..take] {
-            self.timers[e.timer as usize].scheduled = false;
-            self.push_ready(Entry::Timer(e.timer));
-        }
-        for e in &due[take..] {
-            self.heap.push(*e);
-        }
-    }
-
-    /// Step (1): rebuild when more than half of over 100 timers are cancelled, else pop
-    /// cancelled timers off the head. The count is not corrected for cancelled timers that
-    /// left through the due step, as in CPython.
-    fn purge_cancelled_timers(&mut self) {
-        let n = self.heap.len();
-        if n > 100 && self.cancelled_count * 2 > n {
-            let timers = &mut self.timers;
-            self.heap.rebuild(|e| {
-                let slot = &mut timers[e.timer as usize];
-                if slot.cancelled {
-                    slot.scheduled = false;
-                }
-                !slot.cancelled
-            });
-            self.cancelled_count = 0;
-        } else {
-            while let Some(head) = self.heap.peek() {
-                let slot = &mut self.timers[head.timer as usize];
-                if !slot.cancelled {
-                    break;
-                }
-                slot.scheduled = false;
-                self.heap.pop();
-                self.cancelled_count = self.cancelled_count.saturating_sub(1);
-            }
         }
     }
 
@@ -699,22 +548,6 @@ impl Core {
             },
         }
     }
-}
-
-/// Whether the garbage collector would report this future when the loop goes away: a task
-/// still pending, or an exception nobody retrieved.
-fn is_leftover(slot: &FutSlot, extra: &FutExtra) -> bool {
-    match slot.state {
-        FutState::Pending => matches!(extra.kind, FutKind::Task(_)),
-        _ => !slot.retrieved && slot.outcome.exception().is_some(),
-    }
-}
-
-/// How many ticks early timers fire: 0, or 1 under a deliberate defect.
-fn early_by() -> u64 {
-    u64::from(crate::mutation::active(
-        crate::mutation::Mutation::TimerOneTickEarly,
-    ))
 }
 
 impl EventLoop {

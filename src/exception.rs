@@ -175,7 +175,7 @@ impl Exception {
 }
 
 /// The last reference to an object empties it (its message, members and cause go now) and
-/// keeps it for the next exception built ([`spare`]).
+/// keeps it for the next exception built (the thread's spare objects).
 impl Drop for Exception {
     fn drop(&mut self) {
         if let Some(object) = Rc::get_mut(&mut self.0) {

@@ -1,7 +1,7 @@
 //! Deliberate defects, for proving that the invariant oracles can fail (mutation testing).
 //!
-//! With the cargo feature `mutations`, [`set_mutation`] switches on one defect for the current
-//! thread; every other build compiles the checks away ([`active`] is a constant `false`). Each
+//! With the cargo feature `mutations`, `set_mutation` switches on one defect for the current
+//! thread; every other build compiles the checks away (`active` is a constant `false`). Each
 //! defect breaks one documented behaviour, named by the invariants it violates.
 
 /// One deliberate defect.

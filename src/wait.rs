@@ -3,7 +3,7 @@
 //! `wait` registers `_on_completion` on every distinct input and suspends on a private waiter
 //! future, which a deciding completion (or the timeout timer) resolves: two hops from the
 //! deciding completion to the awaiter, even when every input is already done (WAIT-7).
-//! `wait_for` with a positive timeout is a plain await inside [`crate::timeout`]; with a
+//! `wait_for` with a positive timeout is a plain await inside [`crate::timeout()`]; with a
 //! timeout `<= 0` it cancels the object and waits for it through `_cancel_and_wait`.
 
 use std::cell::Cell;

@@ -53,7 +53,7 @@ pub struct Completion {
 /// One statement about an object's state at one position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observation {
-    /// Where ([`before`], [`after`], [`FINAL`]).
+    /// Where ([`before`], [`after`], [`FINAL`](super::FINAL)).
     pub pos: u64,
     /// The states it allows.
     pub allowed: States,

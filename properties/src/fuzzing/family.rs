@@ -131,7 +131,7 @@ const WEIGHTS: [(Kind, usize); 22] = {
     ]
 };
 
-/// The kind table: each kind of [`WEIGHTS`] repeated as often as its weight, in order.
+/// The kind table: each kind of `WEIGHTS` repeated as often as its weight, in order.
 pub const KINDS: [Kind; 33] = repeat_by_weight(&WEIGHTS);
 
 /// The table in which each kind of `weights` stands `weight` times in a row, in order; the
