@@ -259,6 +259,34 @@ impl std::error::Error for SweepError {
 /// does not grow with the number of runs: what it keeps of the distinct traces and the
 /// failures is bounded by `config.limits`. With one thread the runs, and so the calls to
 /// `on_failure`, come in seed order.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use aiosim_sim::explore::{Explorer, Limits, Schedules, Shard, SweepConfig, sweep};
+/// use aiosim_sim::graph::parse_graph;
+///
+/// // Two workers race to set one future; only `b` expects to lose, so the expectation holds
+/// // in CPython's order (a first) and fails when b runs first.
+/// let json = br#"{"format": "aiosim-graph/1", "name": "race", "main": "main",
+///     "tasks": {"main": [{"future": "f"}, {"spawn": "a"}, {"spawn": "b"},
+///                        {"await": "a"}, {"await": "b"}, {"await": "f"}],
+///               "a": [{"set_result": "f", "value": "a"}],
+///               "b": [{"try": [{"set_result": "f", "value": "b"}],
+///                      "except": [{"type": "InvalidStateError", "do": []}]}]},
+///     "expect": [{"task": "a", "end": {"ok": null}}]}"#;
+/// let explorer = Explorer::new(Arc::new(parse_graph(json).expect("a valid scenario")));
+/// let config = SweepConfig {
+///     schedules: Schedules { runs: 100, ..Schedules::default() }, // random, level 2
+///     jobs: 2,
+///     shard: Shard::ALL,
+///     limits: Limits::default(),
+/// };
+/// let outcome = sweep(&explorer, &config, &|_failure| Ok(()), &|| {}).expect("it runs");
+/// assert_eq!(outcome.runs, 100);
+/// assert!(outcome.failed > 0, "some order lets b set the future first");
+/// assert_eq!(outcome.failures[0].violations[0].check.as_ref(), "expect[0]");
+/// ```
 pub fn sweep(
     explorer: &Explorer,
     config: &SweepConfig,
