@@ -7,7 +7,7 @@
 //! Done-callbacks (`cb=[...]`) and `wait_for=...` are left out too.
 
 use crate::core::{Core, FutState, TaskId};
-use crate::exception::Exception;
+use crate::exception::{ExcType, Exception};
 
 /// `repr(text)`: single quotes, or double quotes when the text holds a single quote and no
 /// double one; backslashes, the chosen quote, `\t`, `\n`, `\r` and other control characters
@@ -42,7 +42,7 @@ pub(crate) fn str_repr(text: &str) -> String {
 /// `ExceptionGroup('msg', [ValueError('a'), ...])`.
 pub(crate) fn exception_repr(exc: &Exception) -> String {
     let mut args: Vec<String> = exc.msg().map(|m| str_repr(m)).into_iter().collect();
-    if !exc.members().is_empty() || exc.type_name() == "ExceptionGroup" {
+    if *exc.ty() == ExcType::Group {
         let members: Vec<String> = exc.members().iter().map(exception_repr).collect();
         args.push(format!("[{}]", members.join(", ")));
     }

@@ -49,9 +49,11 @@ pub enum Awaited {
 }
 
 impl Stall {
-    /// The names of the pending tasks, in creation order.
-    pub fn pending_names(&self) -> impl Iterator<Item = &Rc<str>> {
-        self.pending_tasks.iter().map(|t| &t.name)
+    /// The await cycle as text, `a -> b -> a`, if there is one.
+    pub fn cycle_text(&self) -> Option<String> {
+        let first = self.await_cycle.first()?;
+        let ring: Vec<&str> = self.await_cycle.iter().map(|n| &**n).collect();
+        Some(format!("{} -> {first}", ring.join(" -> ")))
     }
 }
 
@@ -83,12 +85,8 @@ impl fmt::Display for Stall {
             }
             write!(f, "{task}")?;
         }
-        if let Some(first) = self.await_cycle.first() {
-            f.write_str("; await cycle: ")?;
-            for name in &self.await_cycle {
-                write!(f, "{name} -> ")?;
-            }
-            write!(f, "{first}")?;
+        if let Some(cycle) = self.cycle_text() {
+            write!(f, "; await cycle: {cycle}")?;
         }
         Ok(())
     }

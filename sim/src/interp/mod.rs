@@ -42,12 +42,11 @@ pub enum RunEnd {
     Completed,
     /// Nothing could ever run again (`"deadlock":true`).
     Deadlock,
-    /// The iteration budget ran out; the trace has no `finish` line.
+    /// The iteration budget ran out; the trace has no `finish` line (where the tasks stood
+    /// is in [`RunReport::stalled`]).
     BudgetExhausted {
         /// Iterations run.
         iterations: u64,
-        /// The tasks that were not done, by name, in creation order.
-        pending: Vec<Arc<str>>,
     },
 }
 
@@ -409,7 +408,6 @@ fn final_states(run: &Run) -> Vec<FinalState> {
 fn budget_end(s: &aiosim::Stall) -> RunEnd {
     RunEnd::BudgetExhausted {
         iterations: s.iteration,
-        pending: s.pending_names().map(|n| Arc::from(&**n)).collect(),
     }
 }
 

@@ -21,24 +21,17 @@ pub(super) fn describe(run: &Run, stall: &Stall) -> Vec<Arc<str>> {
         .pending_tasks
         .iter()
         .map(|t| {
-            let name = &t.name;
             Arc::from(match &t.awaiting {
-                None => format!("{name} (ready)"),
-                Some(Awaited::Task(other)) => format!("{name} (waits for task {other})"),
-                Some(Awaited::Gather(_)) => format!("{name} (waits for a gather)"),
                 Some(Awaited::Future(f)) => match future_name(*f) {
-                    Some(future) => format!("{name} (waits for future {future})"),
-                    None => format!("{name} (waits for a future of its current op)"),
+                    Some(future) => format!("{} (waits for future {future})", t.name),
+                    None => format!("{} (waits for a future of its current op)", t.name),
                 },
+                _ => t.to_string(),
             })
         })
         .collect();
-    if let Some(first) = stall.await_cycle.first() {
-        let ring: Vec<&str> = stall.await_cycle.iter().map(|n| &**n).collect();
-        lines.push(Arc::from(format!(
-            "await cycle: {} -> {first}",
-            ring.join(" -> ")
-        )));
+    if let Some(cycle) = stall.cycle_text() {
+        lines.push(Arc::from(format!("await cycle: {cycle}")));
     }
     lines
 }
