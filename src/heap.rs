@@ -126,26 +126,6 @@ impl TimerHeap {
         // While both children exist, take the right one unless the left is strictly
         // smaller. The choice is computed, not branched on: it is a coin flip for the
         // predictor, level after level.
-        //
-        // While the grandchildren exist too, all four of their deadlines are read before the
-        // choice at this level is made: the next level's comparison then picks two of them
-        // instead of waiting for a load whose address depends on this level's choice, which
-        // halves the chain of dependent steps per level.
-        if let Some(pair) = children(items, pos) {
-            let (mut left, mut right) = (pair[0].when, pair[1].when);
-            while let Some(quad) = grandchildren(items, pos) {
-                let below = [quad[0].when, quad[1].when, quad[2].when, quad[3].when];
-                let take_right = left >= right;
-                let child = 2 * pos + 1 + usize::from(take_right);
-                items[pos] = items[child];
-                pos = child;
-                (left, right) = if take_right {
-                    (below[2], below[3])
-                } else {
-                    (below[0], below[1])
-                };
-            }
-        }
         while let Some(pair) = children(items, pos) {
             let right = usize::from(pair[0].when >= pair[1].when);
             let child = pair[right];
@@ -165,12 +145,6 @@ impl TimerHeap {
 #[inline]
 fn children(items: &[HeapEntry], pos: usize) -> Option<&[HeapEntry; 2]> {
     items.get(1..)?.as_chunks::<2>().0.get(pos)
-}
-
-/// The four grandchildren of `pos` (at `4 * pos + 3` to `4 * pos + 6`), if all exist.
-#[inline]
-fn grandchildren(items: &[HeapEntry], pos: usize) -> Option<&[HeapEntry; 4]> {
-    items.get(4 * pos + 3..)?.first_chunk::<4>()
 }
 
 /// heapq's `_siftdown`: move `item`, which belongs at `pos` (whatever `pos` holds now is
@@ -301,8 +275,8 @@ mod tests {
     }
 
     /// Long random runs of pushes, pops and rebuilds with many equal deadlines (all of them
-    /// equal in some rounds), on heaps deep enough to take the four-grandchildren path, pop
-    /// exactly what the plain algorithm pops.
+    /// equal in some rounds), on heaps several levels deep, pop exactly what the plain
+    /// algorithm pops.
     #[test]
     fn pops_match_the_plain_algorithm_on_random_histories() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
