@@ -420,10 +420,7 @@ impl Core {
     fn maybe_inject(&mut self) {
         let mut pending = std::mem::take(&mut self.inject_buf);
         pending.clear();
-        pending.extend(
-            (0..self.tasks.len() as TaskId)
-                .filter(|&t| !self.task(t).internal && !self.is_done(self.task(t).fut)),
-        );
+        pending.extend(self.pending_tasks().filter(|&t| !self.task(t).internal));
         self.inject_pending(&pending);
         self.inject_buf = pending;
     }

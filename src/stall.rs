@@ -10,7 +10,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::core::{Core, FutKind, FutState, TaskId};
+use crate::core::{Core, FutKind, TaskId};
 use crate::future::FutureRef;
 
 /// Where a loop stopped without an outcome.
@@ -95,9 +95,7 @@ impl fmt::Display for Stall {
 impl Core {
     /// Where the loop stands now, for a report that it cannot go on.
     pub(crate) fn stall(&self) -> Stall {
-        let pending: Vec<TaskId> = (0..self.tasks.len() as TaskId)
-            .filter(|&t| self.fut(self.task(t).fut).state == FutState::Pending)
-            .collect();
+        let pending: Vec<TaskId> = self.pending_tasks().collect();
         Stall {
             now: self.now,
             iteration: self.iteration,

@@ -16,8 +16,8 @@ use std::rc::Rc;
 
 use crate::await_point::Awaiting;
 use crate::core::{
-    Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName, TaskSlot, Yield,
-    set_without_drop, with_core, with_loop,
+    Body, Core, DoneCb, Entry, FutId, FutKind, TaskId, TaskName, TaskSlot, Yield, set_without_drop,
+    with_core, with_loop,
 };
 use crate::exception::Exception;
 use crate::future::{FutureRef, State};
@@ -96,6 +96,11 @@ impl Core {
     #[inline]
     pub(crate) fn task_mut(&mut self, t: TaskId) -> &mut TaskSlot {
         &mut self.tasks[t as usize]
+    }
+
+    /// The tasks that are not done, in creation order.
+    pub(crate) fn pending_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
+        (0..self.tasks.len() as TaskId).filter(|&t| !self.is_done(self.task(t).fut))
     }
 
     /// `Task.cancel(msg)` (TASK-3, TASK-5, TASK-14): forward to the waiter, else must-cancel.
@@ -518,8 +523,7 @@ pub fn all_tasks() -> Vec<TaskRef> {
 }
 
 pub(crate) fn all_tasks_in(c: &Core) -> Vec<TaskRef> {
-    (0..c.tasks.len() as TaskId)
-        .filter(|&t| c.fut(c.task(t).fut).state == FutState::Pending)
+    c.pending_tasks()
         .map(|id| TaskRef {
             id,
             loop_id: c.loop_id,
