@@ -24,6 +24,7 @@ impl<T> CallbackArena<T> {
     }
 
     /// Stores `obj` for one registration or handle and returns its index.
+    #[inline]
     pub(crate) fn store(&mut self, obj: T) -> CbId {
         match self.free.pop() {
             Some(id) => {
@@ -45,6 +46,7 @@ impl<T> CallbackArena<T> {
     }
 
     /// Takes the object of a registration out (it runs or was removed), freeing its slot.
+    #[inline]
     pub(crate) fn take(&mut self, id: CbId) -> T {
         let obj = self.objs[id as usize]
             .take()

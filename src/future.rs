@@ -20,7 +20,7 @@ use crate::core::{
 };
 use crate::exception::Exception;
 use crate::queued::Queued;
-use crate::results::Stored;
+use crate::results::{Reader, Stored};
 
 /// CPython's message for completing a future that is already done (FUT-3).
 pub(crate) const INVALID_STATE: &str = "invalid state";
@@ -271,9 +271,23 @@ impl Core {
 
     /// The value of a future that finished normally.
     pub(crate) fn value_of<T: Clone + 'static>(&self, f: FutId) -> T {
+        self.read_value(&mut Reader::new(&self.results), f)
+    }
+
+    /// The results of the finished futures `futs`, in order, each as [`Core::value_of`] reads
+    /// it; the results' column is looked up once for all of them.
+    pub(crate) fn values_of<T: Clone + 'static>(&self, futs: &[FutId]) -> Vec<T> {
+        let mut reader = Reader::new(&self.results);
+        futs.iter()
+            .map(|&f| self.read_value(&mut reader, f))
+            .collect()
+    }
+
+    /// The result of the finished future `f`, read through `reader`.
+    fn read_value<'a, T: Clone + 'static>(&'a self, reader: &mut Reader<'a, T>, f: FutId) -> T {
         let value: Option<&T> = match self.fut(f).outcome {
             Outcome::Unit => (&() as &dyn Any).downcast_ref::<T>(),
-            Outcome::Value(at) => self.results.get::<T>(at),
+            Outcome::Value(at) => reader.get(at),
             _ => None,
         };
         value

@@ -42,11 +42,14 @@ impl GatherOuter {
     }
 }
 
+/// Reads the results of finished children, in order, all of them of the gather's type
+/// (children of an untyped gather all read as `()`).
+type ReadValues<T> = fn(&Core, &[FutId]) -> Vec<T>;
+
 /// `_done_callback` of one gather.
 struct DoneCallback<T> {
     shared: Rc<GatherOuter>,
-    /// Reads a child's value (children of an untyped gather all read as `()`).
-    read: fn(&Core, FutId) -> T,
+    read: ReadValues<T>,
     distinct: usize,
     finished: Cell<usize>,
     /// Children in the order their callbacks ran: kept only under a deliberate defect, which
@@ -57,9 +60,10 @@ struct DoneCallback<T> {
 }
 
 impl<T: Clone + 'static> DoneCallback<T> {
-    /// The list entry of a finished child (GATHER-5: a cancelled child contributes a
-    /// `CancelledError` built from its recorded message, `""` when it has none).
-    fn entry(&self, core: &mut Core, child: FutId) -> Result<T, Exception> {
+    /// The exception of a finished child's list entry, `None` for a result (GATHER-5: a
+    /// cancelled child contributes a `CancelledError` built from its recorded message, `""`
+    /// when it has none).
+    fn exception(core: &mut Core, child: FutId) -> Option<Exception> {
         match core.fut(child).state {
             FutState::Cancelled => {
                 let msg = core
@@ -67,15 +71,16 @@ impl<T: Clone + 'static> DoneCallback<T> {
                     .cancel_msg
                     .clone()
                     .unwrap_or_else(|| Rc::from(""));
-                Err(Exception::cancelled(Some(msg)))
+                Some(Exception::cancelled(Some(msg)))
             }
             _ => match core.exception_of(child) {
-                Ok(Some(exc)) | Err(exc) => Err(exc),
-                Ok(None) => Ok((self.read)(core, child)),
+                Ok(Some(exc)) | Err(exc) => Some(exc),
+                Ok(None) => None,
             },
         }
     }
 
+    /// The last child finished: the outer future gets the list of entries.
     fn complete(&self, core: &mut Core, outer: FutId) {
         let completion_order;
         let order: &[FutId] = if mutation::active(Mutation::GatherCompletionOrder) {
@@ -84,21 +89,42 @@ impl<T: Clone + 'static> DoneCallback<T> {
         } else {
             &self.shared.children
         };
-        let results: Vec<Result<T, Exception>> =
-            order.iter().map(|&c| self.entry(core, c)).collect();
+        if !self.return_exceptions {
+            // Every child has a result: the first failure or cancellation would have decided
+            // the outer future already (GATHER-3, GATHER-6), so there is no exception to read.
+            let values = (self.read)(core, order);
+            self.settle(core, outer, values);
+            return;
+        }
+        let exceptions: Vec<Option<Exception>> =
+            order.iter().map(|&c| Self::exception(core, c)).collect();
+        let with_results: Vec<FutId> = order
+            .iter()
+            .zip(&exceptions)
+            .filter(|(_, exc)| exc.is_none())
+            .map(|(&c, _)| c)
+            .collect();
+        let mut values = (self.read)(core, &with_results).into_iter();
+        let entries: Vec<Result<T, Exception>> = exceptions
+            .into_iter()
+            .map(|exc| match exc {
+                Some(exc) => Err(exc),
+                None => Ok(values.next().expect("a value for each child with a result")),
+            })
+            .collect();
+        self.settle(core, outer, entries);
+    }
+
+    /// Finishes the outer future with the list `entries`, or with a `CancelledError` when the
+    /// gather was cancelled (GATHER-7/8: the cancellation error of the *last* child,
+    /// graph-format quirk 3).
+    fn settle<V: 'static>(&self, core: &mut Core, outer: FutId, entries: Vec<V>) {
         if self.shared.cancel_requested.get() {
-            // GATHER-7/8: the cancellation error of the *last* child (graph-format quirk 3).
             let last = *self.shared.children.last().expect("gather has children");
             let exc = core.make_cancelled_error(last);
             let _ = core.set_exception(outer, exc);
-        } else if self.return_exceptions {
-            let _ = core.set_result(outer, results);
         } else {
-            let values: Vec<T> = results
-                .into_iter()
-                .map(|r| r.expect("every child finished normally"))
-                .collect();
-            let _ = core.set_result(outer, values);
+            let _ = core.set_result(outer, entries);
         }
     }
 }
@@ -144,7 +170,7 @@ fn gather_ids<T: Clone + 'static>(
     core: &mut Core,
     children: Vec<FutId>,
     return_exceptions: bool,
-    read: fn(&Core, FutId) -> T,
+    read: ReadValues<T>,
 ) -> FutId {
     let distinct = crate::distinct::distinct_in_order(&children);
     let shared = Rc::new(GatherOuter {
@@ -183,7 +209,7 @@ fn gather_ids<T: Clone + 'static>(
 fn gather_future<T: Clone + 'static, R: 'static>(
     children: Vec<FutId>,
     return_exceptions: bool,
-    read: fn(&Core, FutId) -> T,
+    read: ReadValues<T>,
 ) -> Future<Vec<R>> {
     with_core(|core| {
         let outer = if children.is_empty() {
@@ -203,7 +229,7 @@ fn gather_future<T: Clone + 'static, R: 'static>(
 /// (GATHER-3, GATHER-6). Duplicates are one child whose result appears at each position
 /// (GATHER-11). Cancelling the returned future cancels every child (GATHER-7, GATHER-9).
 pub fn gather<T: Clone + 'static, A: Awaitable<T>>(children: &[A]) -> Future<Vec<T>> {
-    gather_future::<T, T>(ids(children), false, Core::value_of::<T>)
+    gather_future::<T, T>(ids(children), false, Core::values_of::<T>)
 }
 
 /// `asyncio.gather(*children, return_exceptions=True)`: every child's result or exception in
@@ -211,7 +237,7 @@ pub fn gather<T: Clone + 'static, A: Awaitable<T>>(children: &[A]) -> Future<Vec
 pub fn gather_return_exceptions<T: Clone + 'static, A: Awaitable<T>>(
     children: &[A],
 ) -> Future<Vec<Result<T, Exception>>> {
-    gather_future::<T, Result<T, Exception>>(ids(children), true, Core::value_of::<T>)
+    gather_future::<T, Result<T, Exception>>(ids(children), true, Core::values_of::<T>)
 }
 
 /// `gather(*children, return_exceptions=True)` over objects of any result types, for waiting
@@ -220,7 +246,7 @@ pub fn gather_outcomes(children: &[FutureRef]) -> Future<Vec<Result<(), Exceptio
     gather_future::<(), Result<(), Exception>>(
         children.iter().map(|c| c.id).collect(),
         true,
-        |_, _| (),
+        |_, children| vec![(); children.len()],
     )
 }
 

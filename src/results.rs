@@ -68,14 +68,11 @@ impl Results {
         }
     }
 
-    /// The value stored at `at`, if it has type `T` and was not discarded.
-    pub(crate) fn get<T: 'static>(&self, at: Stored) -> Option<&T> {
-        let (_, column) = self.columns.get(at.column as usize)?;
+    /// The rows of column `column`, if it holds values of type `T`.
+    fn rows<T: 'static>(&self, column: u32) -> Option<&[Option<T>]> {
+        let (_, column) = self.columns.get(column as usize)?;
         let column: &dyn Any = &**column;
-        column
-            .downcast_ref::<Vec<Option<T>>>()?
-            .get(at.row as usize)?
-            .as_ref()
+        column.downcast_ref::<Vec<Option<T>>>().map(Vec::as_slice)
     }
 
     /// Drops the value stored at `at` now (a result that arrived too late to be kept).
@@ -98,6 +95,37 @@ impl Results {
     }
 }
 
+/// Reads values of type `T` one after another, finding their column's type once rather than
+/// once per value (a `gather` reads all its children's results at the end).
+pub(crate) struct Reader<'a, T> {
+    results: &'a Results,
+    /// The column read last, and its rows.
+    last: Option<(u32, &'a [Option<T>])>,
+}
+
+impl<'a, T: 'static> Reader<'a, T> {
+    /// A reader of `results`.
+    pub(crate) fn new(results: &'a Results) -> Reader<'a, T> {
+        Reader {
+            results,
+            last: None,
+        }
+    }
+
+    /// The value stored at `at`, if it has type `T` and was not discarded.
+    pub(crate) fn get(&mut self, at: Stored) -> Option<&'a T> {
+        let rows = match self.last {
+            Some((column, rows)) if column == at.column => rows,
+            _ => {
+                let rows = self.results.rows::<T>(at.column)?;
+                self.last = Some((at.column, rows));
+                rows
+            }
+        };
+        rows.get(at.row as usize)?.as_ref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,10 +136,32 @@ mod tests {
         let a = r.put(7u64);
         let b = r.put(String::from("x"));
         let c = r.put(9u64);
-        assert_eq!(r.get::<u64>(a), Some(&7));
-        assert_eq!(r.get::<String>(b).map(String::as_str), Some("x"));
-        assert_eq!(r.get::<u64>(c), Some(&9));
-        assert_eq!(r.get::<String>(a), None, "a row read with another type");
+        assert_eq!(Reader::<u64>::new(&r).get(a), Some(&7));
+        assert_eq!(
+            Reader::<String>::new(&r).get(b).map(String::as_str),
+            Some("x")
+        );
+        assert_eq!(Reader::<u64>::new(&r).get(c), Some(&9));
+        assert_eq!(
+            Reader::<String>::new(&r).get(a),
+            None,
+            "a row read with another type"
+        );
+    }
+
+    #[test]
+    fn a_reader_reads_across_columns_and_refuses_another_type() {
+        let mut r = Results::new();
+        let a = r.put(1u32);
+        let b = r.put(String::from("y"));
+        let c = r.put(3u32);
+        let mut numbers = Reader::<u32>::new(&r);
+        assert_eq!(numbers.get(a), Some(&1));
+        assert_eq!(numbers.get(b), None, "a row of another type");
+        assert_eq!(numbers.get(c), Some(&3));
+        let mut strings = Reader::<String>::new(&r);
+        assert_eq!(strings.get(b).map(String::as_str), Some("y"));
+        assert_eq!(strings.get(c), None);
     }
 
     #[test]
@@ -122,7 +172,7 @@ mod tests {
         assert_eq!(std::rc::Rc::strong_count(&shared), 2);
         r.discard(at);
         assert_eq!(std::rc::Rc::strong_count(&shared), 1);
-        assert!(r.get::<std::rc::Rc<()>>(at).is_none());
+        assert!(Reader::<std::rc::Rc<()>>::new(&r).get(at).is_none());
     }
 
     #[test]
