@@ -549,6 +549,7 @@ impl Core {
 
     /// Installs a scheduler.
     pub(crate) fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
+        self.settle_picks();
         self.level = scheduler.level();
         self.injecting = scheduler.injects();
         self.refresh_attention();
@@ -566,8 +567,10 @@ impl Core {
         self.attention = self.injecting || self.reports_waiting();
     }
 
-    /// The installed scheduler (only asked from level 1 on, so one is installed).
+    /// The installed scheduler (only asked from level 1 on, so one is installed), told first
+    /// which of its picks made ahead were taken.
     pub(crate) fn scheduler(&mut self) -> &mut dyn Scheduler {
+        self.settle_picks();
         self.scheduler
             .get_or_insert_with(|| Box::new(Fifo))
             .as_mut()
@@ -638,6 +641,22 @@ impl Drop for CoreCleanup {
         });
         // Dropped with the slot released: task bodies may call back into it as they go.
         drop(core);
+    }
+}
+
+/// While a panic unwinds out of an iteration: tells the scheduler which of its picks made
+/// ahead were taken, so that the run's record holds every choice it made up to the panic.
+pub(crate) struct SettleOnPanic;
+
+impl Drop for SettleOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = CORE.try_with(|cell| {
+                if let Ok(mut core) = cell.try_borrow_mut() {
+                    core.settle_picks();
+                }
+            });
+        }
     }
 }
 

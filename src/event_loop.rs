@@ -16,8 +16,8 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::core::{
-    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutId, HandleCb, HandleObj, TaskId,
-    UserDoneFn, with_core, with_slot,
+    Body, CallbackObj, Core, DoneCb, Entry, ErrorReport, FutId, HandleCb, HandleObj, SettleOnPanic,
+    TaskId, UserDoneFn, with_core, with_slot,
 };
 use crate::due_timers::early_by;
 use crate::exception::Exception;
@@ -557,6 +557,7 @@ impl EventLoop {
             }
             Ok::<usize, RunError>(batch)
         })?;
+        let _settle = SettleOnPanic;
         let mut left = batch;
         while left > 0 {
             match with_slot(Core::next_action) {

@@ -115,6 +115,23 @@ pub trait Scheduler {
         0
     }
 
+    /// Picks for several entries of a free batch at once (see [`Scheduler::pick_among`]):
+    /// appends to `picks` the choices for the batch's next entries in turn, the `i`-th an
+    /// index among `count - i` eligible entries, at most `count - 1` of them. Appending
+    /// nothing (the default) leaves the loop asking [`Scheduler::pick_among`] entry by entry.
+    ///
+    /// The loop takes the picks in order, one per entry, and reports how many it took through
+    /// [`Scheduler::picks_taken`] before it calls any other method of the scheduler (and once
+    /// the picks are used up, or the batch ends, or a panic leaves the iteration). The picks
+    /// not taken are void: a scheduler that answers here must then be in the state it would be
+    /// in had it been asked [`Scheduler::pick_among`] for exactly the picks taken, so that
+    /// asking ahead changes nothing about a run.
+    fn pick_ahead(&mut self, _iteration: u64, _now: u64, _count: usize, _picks: &mut Vec<u32>) {}
+
+    /// The loop took `taken`, a prefix of the picks of the last [`Scheduler::pick_ahead`];
+    /// the rest are void.
+    fn picks_taken(&mut self, _taken: &[u32]) {}
+
     /// The order in which a set of `len` items is iterated at `site` (level ≥ 1): a
     /// permutation of `0..len`. The default keeps the pinned order.
     fn order_set(&mut self, _site: SetSite, len: usize) -> Vec<usize> {

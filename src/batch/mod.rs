@@ -22,7 +22,10 @@
 //!   ([`untaken`]), and nothing else is kept.
 //! - **Tracked** (any other batch, [`tracked`]): the eligible entries are kept up to date as
 //!   entries are taken.
+//!
+//! A free batch's picks may come several at a time, made ahead by the scheduler ([`ahead`]).
 
+mod ahead;
 mod free;
 mod tracked;
 mod untaken;
@@ -45,6 +48,8 @@ pub(crate) struct Batch {
     untaken: untaken::Untaken,
     /// The state of a tracked batch.
     tracked: tracked::Tracked,
+    /// A free batch's picks made ahead.
+    ahead: ahead::Ahead,
 }
 
 impl Batch {
@@ -57,6 +62,7 @@ impl Batch {
             entries: Vec::new(),
             untaken: untaken::Untaken::new(),
             tracked: tracked::Tracked::new(),
+            ahead: ahead::Ahead::new(),
         }
     }
 
@@ -67,6 +73,7 @@ impl Batch {
         self.entries.clear();
         self.untaken.clear();
         self.tracked.clear();
+        self.ahead.clear();
     }
 
     /// Whether a batch is in progress.
@@ -105,6 +112,7 @@ impl Core {
             && b.free_check.is_free(timers, ready.as_slice());
         if b.free {
             b.untaken.fill(ready);
+            b.ahead.begin();
         } else {
             b.entries.clear();
             b.entries.extend(ready.drain().map(|q| Some(q.entry())));
@@ -120,16 +128,19 @@ impl Core {
             return Queued::pack(self.next_tracked());
         }
         let choice = if count > 1 {
-            let (iteration, now) = (self.iteration, self.now);
-            self.scheduler
-                .as_mut()
-                .expect("a reordering level has a scheduler")
-                .pick_among(iteration, now, count)
-                .min(count - 1)
+            let pick = match self.batch.ahead.next() {
+                Some(pick) => pick as usize,
+                None => self.pick_free(count),
+            };
+            pick.min(count - 1)
         } else {
             0
         };
-        self.batch.untaken.take(choice)
+        let queued = self.batch.untaken.take(choice);
+        if count == 1 {
+            self.settle_picks();
+        }
+        queued
     }
 }
 

@@ -91,6 +91,15 @@ pub trait Policy {
     fn reads_candidates(&self) -> bool {
         true
     }
+
+    /// For a policy whose every choice of a [`Point::Pick`] without candidates is one uniform
+    /// draw from one generator (as [`Random`] draws), and which changes no other state when it
+    /// makes one: that generator. [`Recording`] then makes a free batch's picks ahead with it
+    /// (see [`aiosim::Scheduler::pick_ahead`]), and winds it back to where the picks taken
+    /// left it. `None` (the default) for every other policy.
+    fn uniform_picks(&mut self) -> Option<&mut ChaCha8Rng> {
+        None
+    }
 }
 
 impl<P: Policy + ?Sized> Policy for Box<P> {
@@ -100,6 +109,10 @@ impl<P: Policy + ?Sized> Policy for Box<P> {
 
     fn reads_candidates(&self) -> bool {
         (**self).reads_candidates()
+    }
+
+    fn uniform_picks(&mut self) -> Option<&mut ChaCha8Rng> {
+        (**self).uniform_picks()
     }
 }
 

@@ -35,6 +35,10 @@ impl Policy for Random {
     fn reads_candidates(&self) -> bool {
         false
     }
+
+    fn uniform_picks(&mut self) -> Option<&mut ChaCha8Rng> {
+        Some(&mut self.rng)
+    }
 }
 
 /// One of `options` options, uniformly (the other policies use it for the points they have

@@ -12,10 +12,30 @@ use std::rc::Rc;
 
 use aiosim::{Candidate, Injection, Level, Scheduler, SetSite};
 
-use super::{ChoicePoint, Decision, Point, Policy, count, spare};
+use super::random::uniform;
+use super::{ChoiceKind, ChoicePoint, Decision, Point, Policy, count, spare};
 
 /// How many consecutive iterations may defer due timers (level 3).
 pub const MAX_DEFERRALS: u32 = 3;
+
+/// The most picks made ahead at once: picks not taken are drawn again when the generator is
+/// wound back, so this bounds the work a batch cut short wastes.
+const MAX_AHEAD: u32 = 64;
+
+/// How many picks are made ahead for a batch with `count` eligible entries: one per entry but
+/// the last, at most [`MAX_AHEAD`]. Pick `i` is among `count - i` entries.
+fn ahead(count: u32) -> u32 {
+    count.saturating_sub(1).min(MAX_AHEAD)
+}
+
+/// Picks made ahead and not yet settled.
+#[derive(Clone, Copy, Debug)]
+struct Outstanding {
+    /// The generator's position before the first of them.
+    from: u128,
+    /// The number of eligible entries of the first of them (each next one has one fewer).
+    count: u32,
+}
 
 /// Where a replay left the recorded decisions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +149,8 @@ pub struct Recording<P = Box<dyn Policy>> {
     deferrals: u32,
     /// Calls of `inject` so far: the `step` of the next [`Point::Inject`].
     steps: u64,
+    /// Picks made ahead that the loop has not settled yet.
+    outstanding: Option<Outstanding>,
 }
 
 impl<P: Policy> Recording<P> {
@@ -142,6 +164,7 @@ impl<P: Policy> Recording<P> {
             log,
             deferrals: 0,
             steps: 0,
+            outstanding: None,
         }
     }
 
@@ -197,6 +220,47 @@ impl<P: Policy> Scheduler for Recording<P> {
             eligible: &[],
         };
         self.decide(point) as usize
+    }
+
+    /// Picks drawn ahead with the policy's generator, when it has one for picks
+    /// ([`Policy::uniform_picks`]): the draws `pick_among` would make for the next entries.
+    fn pick_ahead(&mut self, _iteration: u64, _now: u64, count: usize, picks: &mut Vec<u32>) {
+        let Some(rng) = self.policy.uniform_picks() else {
+            return;
+        };
+        let count = super::count(count);
+        self.outstanding = Some(Outstanding {
+            from: rng.get_word_pos(),
+            count,
+        });
+        picks.extend((0..ahead(count)).map(|i| uniform(rng, count - i)));
+    }
+
+    /// Logs the picks taken, as `pick_among` would have, and winds the generator back to
+    /// where they left it when some picks were not taken.
+    fn picks_taken(&mut self, taken: &[u32]) {
+        let Some(Outstanding { from, count }) = self.outstanding.take() else {
+            return;
+        };
+        self.log
+            .0
+            .borrow_mut()
+            .decisions
+            .extend(taken.iter().enumerate().map(|(i, &chosen)| Decision {
+                kind: ChoiceKind::Pick,
+                options: count - i as u32,
+                chosen,
+            }));
+        if taken.len() < ahead(count) as usize {
+            let rng = self
+                .policy
+                .uniform_picks()
+                .expect("the policy that drew the picks has its generator");
+            rng.set_word_pos(from);
+            for i in 0..taken.len() as u32 {
+                uniform(rng, count - i);
+            }
+        }
     }
 
     fn order_set(&mut self, site: SetSite, len: usize) -> Vec<usize> {
