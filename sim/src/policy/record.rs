@@ -6,6 +6,11 @@
 //! [`MAX_DEFERRALS`] consecutive iterations, after which every due timer enters the next
 //! iteration without a choice. A timer is therefore never deferred more than
 //! `MAX_DEFERRALS` iterations after the first one it was due in (P7).
+//!
+//! A policy whose picks are plain draws from one generator ([`Policy::uniform_picks`]) has a
+//! free batch's picks drawn ahead, up to [`MAX_AHEAD`] at once, without a [`Point`] each. They
+//! are logged when the loop reports them taken, which it does before it asks anything else,
+//! so the log holds the same decisions in the same order as when they are made one by one.
 
 use std::cell::RefCell;
 use std::rc::Rc;
