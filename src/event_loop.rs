@@ -550,14 +550,16 @@ impl Core {
 impl EventLoop {
     /// One loop iteration (`_run_once`); returns whether the loop is stopping afterwards.
     fn run_once(&self) -> Result<bool, RunError> {
-        let batch = with_slot(|c| {
+        let (batch, reordered) = with_slot(|c| {
             let batch = c.prepare_iteration()?;
-            if c.level > Level::Fifo && batch > 1 {
+            let reordered = c.level > Level::Fifo && batch > 1;
+            if reordered {
                 c.begin_batch(batch);
             }
-            Ok::<usize, RunError>(batch)
+            Ok::<_, RunError>((batch, reordered))
         })?;
-        let _settle = SettleOnPanic;
+        // Only a reordered batch can have picks made ahead to settle if a handle panics.
+        let _settle = reordered.then_some(SettleOnPanic);
         let mut left = batch;
         while left > 0 {
             match with_slot(Core::next_action) {
