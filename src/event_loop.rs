@@ -481,10 +481,13 @@ impl Core {
                     },
                 ),
             },
-            Kind::Timer => match self.timers[first as usize].cb.take() {
-                Some(cb) if !self.timers[first as usize].cancelled => self.handle_action(cb),
-                _ => Action::Nothing,
-            },
+            Kind::Timer => {
+                let slot = &mut self.timers[first as usize];
+                match slot.cb.take() {
+                    Some(cb) if !slot.cancelled => self.handle_action(cb),
+                    _ => Action::Nothing,
+                }
+            }
             Kind::Soon => match self.soons[first as usize].cb.take() {
                 Some(cb) if !self.soons[first as usize].cancelled => self.handle_action(cb),
                 _ => Action::Nothing,

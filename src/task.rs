@@ -144,7 +144,7 @@ impl Core {
             "a step of a finished task was queued"
         );
         let exc = self.step_exception(t, exc);
-        let slot = self.task_mut(t);
+        let slot = &mut self.tasks[t as usize];
         slot.waiter = None;
         let first = !slot.started;
         slot.started = true;
@@ -157,16 +157,16 @@ impl Core {
             self.finish_task(t, Err(exc));
             return None;
         }
-        self.current = Some(t);
-        self.yielded = Yield::Nothing;
-        let slot = self.task_mut(t);
         // The previous step's end cleared it, and a thrown-in exception was taken to get here.
         debug_assert!(
             slot.throw.is_none(),
             "a step begins with nothing to throw in"
         );
         set_without_drop(&mut slot.throw, exc);
-        slot.body.take()
+        let body = slot.body.take();
+        self.current = Some(t);
+        self.yielded = Yield::Nothing;
+        body
     }
 
     /// The exception a step of `t` throws in: a requested cancellation replaces `exc` unless
@@ -200,8 +200,7 @@ impl Core {
             }
             None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
-                    self.store_body(t, body);
-                    self.suspend_task(t, w);
+                    self.suspend_task(t, w, body);
                     return None;
                 }
                 Yield::Bare => {
@@ -252,10 +251,14 @@ impl Core {
         body
     }
 
-    /// Registers the task's wakeup on `w` (semantics 2.6, `Yielded(future)`).
+    /// Stores the body back and registers the task's wakeup on `w` (semantics 2.6,
+    /// `Yielded(future)`). The task's slot is looked up once for all of it.
     #[inline(always)]
-    fn suspend_task(&mut self, t: TaskId, w: FutId) {
-        let fut = self.task(t).fut;
+    fn suspend_task(&mut self, t: TaskId, w: FutId, body: Body) {
+        let slot = &mut self.tasks[t as usize];
+        debug_assert!(slot.body.is_none(), "a task holds one body");
+        set_without_drop(&mut slot.body, Some(body));
+        let fut = slot.fut;
         if w == fut {
             let exc = Exception::runtime(&format!(
                 "Task cannot await on itself: {}",
@@ -265,9 +268,10 @@ impl Core {
             self.push_ready(Entry::StepThrow(t));
             return;
         }
+        slot.waiter = Some(w);
+        let must_cancel = slot.must_cancel;
         self.add_done_callback(w, DoneCb::Wakeup(t));
-        self.task_mut(t).waiter = Some(w);
-        if self.task(t).must_cancel {
+        if must_cancel {
             let msg = self.extra(fut).cancel_msg.clone();
             if self.cancel(w, msg) {
                 self.task_mut(t).must_cancel = false;
