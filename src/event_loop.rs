@@ -488,10 +488,13 @@ impl Core {
                     _ => Action::Nothing,
                 }
             }
-            Kind::Soon => match self.soons[first as usize].cb.take() {
-                Some(cb) if !self.soons[first as usize].cancelled => self.handle_action(cb),
-                _ => Action::Nothing,
-            },
+            Kind::Soon => {
+                let slot = &mut self.soons[first as usize];
+                match slot.cb.take() {
+                    Some(cb) if !slot.cancelled => self.handle_action(cb),
+                    _ => Action::Nothing,
+                }
+            }
         }
     }
 

@@ -51,9 +51,7 @@ impl Core {
     /// [`Core::begin_step`] handed out).
     #[inline(always)]
     fn store_body(&mut self, t: TaskId, body: Body) {
-        let slot = &mut self.task_mut(t).body;
-        debug_assert!(slot.is_none(), "a task holds one body");
-        set_without_drop(slot, Some(body));
+        self.task_mut(t).hold_body(body);
     }
 
     /// A task without its body yet, its first step queued.
@@ -256,8 +254,7 @@ impl Core {
     #[inline(always)]
     fn suspend_task(&mut self, t: TaskId, w: FutId, body: Body) {
         let slot = &mut self.tasks[t as usize];
-        debug_assert!(slot.body.is_none(), "a task holds one body");
-        set_without_drop(&mut slot.body, Some(body));
+        slot.hold_body(body);
         let fut = slot.fut;
         if w == fut {
             let exc = Exception::runtime(&format!(
@@ -308,6 +305,16 @@ impl Core {
     #[inline]
     pub(crate) fn wakeup_exception(&mut self, f: FutId) -> Option<Exception> {
         self.outcome(f).err()
+    }
+}
+
+impl TaskSlot {
+    /// Stores the body of this task, whose slot holds none (a new task, or a task whose body
+    /// [`Core::begin_step`] handed out).
+    #[inline(always)]
+    fn hold_body(&mut self, body: Body) {
+        debug_assert!(self.body.is_none(), "a task holds one body");
+        set_without_drop(&mut self.body, Some(body));
     }
 }
 
