@@ -22,6 +22,11 @@ impl Core {
         self.note_yield(Yield::Future(f));
     }
 
+    /// Records that the polled body suspends in a `sleep` on its pending future `f`.
+    pub(crate) fn suspend_in_sleep(&mut self, f: FutId) {
+        self.note_yield(Yield::Sleep(f));
+    }
+
     /// Records a bare yield (`sleep(0)`, SLEEP-2).
     pub(crate) fn bare_yield(&mut self) {
         self.note_yield(Yield::Bare);

@@ -303,6 +303,9 @@ pub(crate) struct TaskSlot {
     pub waiter: Option<FutId>,
     /// The exception the current step throws in at the suspended await point.
     pub throw: Option<Exception>,
+    /// The waiter is a `sleep`'s future: the step that resumes the task may settle the sleep
+    /// ([`crate::sleep`]); set until that step ends.
+    pub in_sleep: bool,
     /// Created by the runtime itself (the shutdown steps of `run`): never a target of an
     /// injected cancellation.
     pub internal: bool,
@@ -324,6 +327,7 @@ impl TaskSlot {
         num_cancels: 0,
         waiter: None,
         throw: None,
+        in_sleep: false,
         internal: false,
         log_destroy_pending: true,
         stuck: false,
@@ -376,6 +380,8 @@ pub(crate) enum Yield {
     Nothing,
     /// Suspended on a pending future.
     Future(FutId),
+    /// Suspended in a `sleep` on its pending future.
+    Sleep(FutId),
     /// A bare yield (`sleep(0)`).
     Bare,
     /// Two awaitables suspended in one poll (e.g. a foreign `join!` of two aiosim futures).
@@ -525,6 +531,7 @@ impl Core {
         self.closed = false;
         self.current = None;
         self.yielded = Yield::Nothing;
+        crate::sleep::forget_settled();
         self.step_outcome = None;
         self.task_counter = 0;
         self.iteration = 0;

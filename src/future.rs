@@ -56,9 +56,6 @@ impl Core {
     #[inline(always)]
     pub(crate) fn release_future(&mut self, f: FutId) {
         debug_assert!(self.is_done(f), "only a done future is released");
-        if let Some(obs) = self.observer.as_mut() {
-            obs.future_released(f);
-        }
         let slot = self.fut_mut(f);
         // Only a cancel records a message on a plain future.
         let cancelled = slot.state == FutState::Cancelled;
@@ -68,6 +65,9 @@ impl Core {
         }
         debug_assert!(self.extra(f).is_plain(), "only a plain future is released");
         self.free_futs.push(f);
+        if let Some(obs) = self.observer.as_mut() {
+            obs.future_released(f);
+        }
     }
 
     /// The kind and cancellation record of `f`.
@@ -167,10 +167,10 @@ impl Core {
 
     #[inline(always)]
     fn after_completion(&mut self, f: FutId) {
+        self.schedule_callbacks(f);
         if let Some(obs) = self.observer.as_mut() {
             obs.future_done(f, self.futs[f as usize].state == FutState::Cancelled);
         }
-        self.schedule_callbacks(f);
     }
 
     /// `cancel()` dispatched on the object's class: plain future, task or gather.

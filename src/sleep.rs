@@ -3,7 +3,13 @@
 //! timer is cancelled on the way out (so a cancelled sleep leaves a cancelled timer in the heap).
 //! Neither is reachable from outside, so once the sleep resumes the future's slot, and the
 //! timer's if it has run, are given back to the loop for the next ones.
+//!
+//! A sleep that ends because its timer ran is settled by the step that resumes its task,
+//! which holds the loop already: the step leaves word in `SETTLED`, the sleep returns on that
+//! word without reaching the loop, and the step's end gives both slots back. A sleep cut
+//! short (its future cancelled, or an exception thrown in) finds out for itself.
 
+use std::cell::Cell;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,6 +17,51 @@ use std::task::{Context, Poll};
 use crate::core::{FutId, FutKind, FutState, HandleCb, TimerId, with_core};
 use crate::exception::Exception;
 use crate::mutation::{self, Mutation};
+
+/// The word about the sleep a step settled: its future in the low half; in the high half
+/// [`NOT_RETURNED`] until the sleep returns on it, then its timer. Ids are table indices, and
+/// a table with an entry at `u32::MAX` (2^32 slots of 24 bytes or more) is out of reach, so
+/// neither half is ambiguous.
+const NOT_RETURNED: u64 = (u32::MAX as u64) << 32;
+
+/// No word: no future has the id `u32::MAX`.
+const NO_WORD: u64 = u64::MAX;
+
+thread_local! {
+    /// The word about the sleep that the step in progress settled, or [`NO_WORD`].
+    static SETTLED: Cell<u64> = const { Cell::new(NO_WORD) };
+}
+
+/// Tells the sleep on `fut` that it is over: its timer ran and nothing is thrown in.
+#[inline(always)]
+pub(crate) fn settle(fut: FutId) {
+    SETTLED.set(NOT_RETURNED | u64::from(fut));
+}
+
+/// At the end of a step: the future and timer of the sleep settled in it, if it returned
+/// (their slots can be given back). The word is cleared either way.
+#[inline(always)]
+pub(crate) fn returned() -> Option<(FutId, TimerId)> {
+    let word = SETTLED.replace(NO_WORD);
+    let (fut, timer) = (word as FutId, (word >> 32) as TimerId);
+    (timer != u32::MAX).then_some((fut, timer))
+}
+
+/// Clears the word when a loop opens: a step that panicked never reached its end.
+pub(crate) fn forget_settled() {
+    SETTLED.set(NO_WORD);
+}
+
+/// Whether the step in progress settled the sleep on `fut`; if so it returns now, leaving
+/// its timer in the word for the step's end.
+#[inline(always)]
+fn take_settled(fut: FutId, timer: TimerId) -> bool {
+    let settled = SETTLED.get() == NOT_RETURNED | u64::from(fut);
+    if settled {
+        SETTLED.set(u64::from(timer) << 32 | u64::from(fut));
+    }
+    settled
+}
 
 enum Phase {
     Start(u64),
@@ -48,7 +99,13 @@ impl<T> StdFuture for Sleep<T> {
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let outcome = match this.phase {
-            Phase::Waiting { fut, timer } => wake(fut, timer),
+            Phase::Waiting { fut, timer } => {
+                if take_settled(fut, timer) {
+                    Ok(())
+                } else {
+                    wake(fut, timer)
+                }
+            }
             Phase::Start(delay) => match start(&mut this.phase, delay) {
                 None => return Poll::Pending,
                 Some(done) => done,
@@ -79,14 +136,15 @@ fn start(phase: &mut Phase, delay: u64) -> Option<Result<(), Exception>> {
         let fut = core.new_future(FutKind::Plain);
         let when = core.now.saturating_add(delay);
         let timer = core.call_at_cb(when, HandleCb::SleepWake(fut));
-        core.suspend_on(fut);
+        core.suspend_in_sleep(fut);
         *phase = Phase::Waiting { fut, timer };
         None
     })
 }
 
-/// The poll after the task woke: the sleep's outcome. The timer is cancelled on the way out
-/// (it has run unless the sleep was cancelled) and both slots are given back.
+/// The poll after the task woke, when the step did not settle the sleep: the sleep's
+/// outcome. The timer is cancelled on the way out (it has run unless the sleep was
+/// cancelled) and both slots are given back.
 #[inline]
 fn wake(fut: FutId, timer: TimerId) -> Result<(), Exception> {
     with_core(|core| {

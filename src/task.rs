@@ -16,13 +16,14 @@ use std::rc::Rc;
 
 use crate::await_point::Awaiting;
 use crate::core::{
-    Body, Core, DoneCb, Entry, FutId, FutKind, TaskId, TaskName, TaskSlot, Yield, set_without_drop,
-    with_core, with_loop,
+    Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName, TaskSlot, Yield,
+    set_without_drop, with_core, with_loop,
 };
 use crate::exception::Exception;
 use crate::future::{FutureRef, State};
 use crate::mutation::{self, Mutation};
 use crate::results::Stored;
+use crate::sleep;
 
 impl Core {
     /// Creates a task for the future in `fresh` (taken out of it) and queues its first step
@@ -143,7 +144,7 @@ impl Core {
         );
         let exc = self.step_exception(t, exc);
         let slot = &mut self.tasks[t as usize];
-        slot.waiter = None;
+        let waiter = slot.waiter.take();
         let first = !slot.started;
         slot.started = true;
         if first && let Some(exc) = exc {
@@ -160,11 +161,39 @@ impl Core {
             slot.throw.is_none(),
             "a step begins with nothing to throw in"
         );
+        let settle = exc.is_none() && slot.in_sleep;
         set_without_drop(&mut slot.throw, exc);
         let body = slot.body.take();
+        if settle {
+            self.settle_sleep(t, waiter);
+        }
         self.current = Some(t);
         self.yielded = Yield::Nothing;
         body
+    }
+
+    /// The start of a step that resumes `t` from a `sleep` on `waiter` with nothing to throw
+    /// in. If the sleep's timer finished its future, the sleep is over and is told so
+    /// ([`sleep::settle`]) rather than reaching the core to find out; the step's end gives
+    /// its slots back ([`Core::end_settled_sleep`]). Otherwise (its future was cancelled) the
+    /// sleep finds out for itself.
+    #[inline(always)]
+    fn settle_sleep(&mut self, t: TaskId, waiter: Option<FutId>) {
+        match waiter {
+            Some(fut) if self.fut(fut).state == FutState::Finished => sleep::settle(fut),
+            _ => self.task_mut(t).in_sleep = false,
+        }
+    }
+
+    /// The end of a step that may have settled a sleep: if the sleep returned, its timer and
+    /// future are given back, as it would have done itself. A body that did not poll it in
+    /// this step keeps it whole, to resume it later.
+    #[inline(always)]
+    fn end_settled_sleep(&mut self) {
+        if let Some((fut, timer)) = sleep::returned() {
+            self.release_timer(timer);
+            self.release_future(fut);
+        }
     }
 
     /// The exception a step of `t` throws in: a requested cancellation replaces `exc` unless
@@ -190,7 +219,11 @@ impl Core {
     #[inline(always)]
     pub(crate) fn end_step(&mut self, t: TaskId, body: Body) -> Option<Body> {
         self.current = None;
-        self.task_mut(t).throw = None;
+        let slot = self.task_mut(t);
+        slot.throw = None;
+        if std::mem::take(&mut slot.in_sleep) {
+            self.end_settled_sleep();
+        }
         let misuse = match self.step_outcome.take() {
             Some(outcome) => {
                 self.finish_task(t, outcome);
@@ -198,7 +231,11 @@ impl Core {
             }
             None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
-                    self.suspend_task(t, w, body);
+                    self.suspend_task(t, w, false, body);
+                    return None;
+                }
+                Yield::Sleep(w) => {
+                    self.suspend_task(t, w, true, body);
                     return None;
                 }
                 Yield::Bare => {
@@ -250,9 +287,10 @@ impl Core {
     }
 
     /// Stores the body back and registers the task's wakeup on `w` (semantics 2.6,
-    /// `Yielded(future)`). The task's slot is looked up once for all of it.
+    /// `Yielded(future)`); `in_sleep` tells whether `w` is a `sleep`'s future. The task's
+    /// slot is looked up once for all of it.
     #[inline(always)]
-    fn suspend_task(&mut self, t: TaskId, w: FutId, body: Body) {
+    fn suspend_task(&mut self, t: TaskId, w: FutId, in_sleep: bool, body: Body) {
         let slot = &mut self.tasks[t as usize];
         slot.hold_body(body);
         let fut = slot.fut;
@@ -266,6 +304,7 @@ impl Core {
             return;
         }
         slot.waiter = Some(w);
+        slot.in_sleep = in_sleep;
         let must_cancel = slot.must_cancel;
         self.add_done_callback(w, DoneCb::Wakeup(t));
         if must_cancel {

@@ -187,16 +187,18 @@ fn time_of(l: &EventLoop) -> u64 {
 
 #[test]
 fn a_finished_sleep_gives_its_future_slot_to_the_next_future() {
-    // A sleep's future is internal: once the sleep has resumed nothing can reach it, so the
-    // next future created takes its index and the loop's arena stays as small as the set of
-    // live futures. Completion events name the index, so they repeat.
+    // A sleep's future is internal: once the sleep has resumed nothing can reach it, so its
+    // index goes to a later future and the loop's arena stays as small as the set of live
+    // futures. The step that resumes a sleep gives its slot back when it ends, after the next
+    // sleep of the same step took another one, so consecutive sleeps take turns between two
+    // indices. Completion events name the index, so they repeat.
     let (out, rec, _l) = run_loop(async {
-        for _ in 0..3 {
+        for _ in 0..4 {
             sleep(1).await?;
         }
         Ok(time())
     });
-    assert_eq!(out.unwrap(), 3);
+    assert_eq!(out.unwrap(), 4);
     let log = rec.0.borrow();
     let main_future = log.tasks[0].1;
     let sleeps: Vec<u32> = log
@@ -205,10 +207,15 @@ fn a_finished_sleep_gives_its_future_slot_to_the_next_future() {
         .map(|&(f, _, _)| f)
         .filter(|&f| f != main_future)
         .collect();
-    assert_eq!(sleeps.len(), 3);
-    assert!(
-        sleeps.iter().all(|&f| f == sleeps[0]),
-        "every sleep reused the first one's slot: {sleeps:?}"
+    assert_eq!(sleeps.len(), 4);
+    assert_ne!(
+        sleeps[0], sleeps[1],
+        "the second sleep starts before the first is given back"
+    );
+    assert_eq!(
+        (sleeps[2], sleeps[3]),
+        (sleeps[0], sleeps[1]),
+        "later sleeps reuse the first two slots: {sleeps:?}"
     );
 }
 
@@ -230,4 +237,74 @@ fn a_reused_slot_starts_pending_without_the_message_of_a_cancelled_sleep() {
         sleeper.await
     });
     assert_eq!(out.unwrap(), "second sleep finished at 3");
+}
+
+/// A body that juggles two sleeps by hand: woken by the first one's timer, it starts a second
+/// sleep without polling the first, and polls the first only once the second is over. The
+/// step that the first timer woke leaves that sleep whole (its slots stay taken, so the
+/// second sleep cannot be given them), and the first sleep still returns, a step late.
+#[test]
+fn a_sleep_polled_a_step_after_its_wakeup_still_returns() {
+    use std::future::Future as StdFuture;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use aiosim::Exception;
+    use aiosim::sleep::Sleep;
+
+    struct Juggle {
+        first: Pin<Box<Sleep<()>>>,
+        second: Option<Pin<Box<Sleep<&'static str>>>>,
+        polls: u32,
+    }
+
+    impl StdFuture for Juggle {
+        type Output = Result<(u64, &'static str), Exception>;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            self.polls += 1;
+            match self.polls {
+                1 => {
+                    assert!(self.first.as_mut().poll(cx).is_pending());
+                    Poll::Pending
+                }
+                2 => {
+                    assert_eq!(time(), 1, "woken by the first sleep's timer");
+                    let mut second = Box::pin(sleep_with(2, "second"));
+                    assert!(second.as_mut().poll(cx).is_pending());
+                    self.second = Some(second);
+                    Poll::Pending
+                }
+                3 => {
+                    assert_eq!(time(), 3, "woken by the second sleep's timer");
+                    let first = self.first.as_mut().poll(cx);
+                    assert!(matches!(first, Poll::Ready(Ok(()))), "{first:?}");
+                    let second = self.second.as_mut().expect("started").as_mut().poll(cx);
+                    match second {
+                        Poll::Ready(Ok(value)) => Poll::Ready(Ok((time(), value))),
+                        other => panic!("the second sleep is over: {other:?}"),
+                    }
+                }
+                n => panic!("polled {n} times"),
+            }
+        }
+    }
+
+    for _ in 0..2 {
+        let out = aiosim::run(async {
+            let juggled = Juggle {
+                first: Box::pin(sleep(1)),
+                second: None,
+                polls: 0,
+            }
+            .await?;
+            // Every slot was given back once: two sleeps side by side keep apart.
+            let short = create_task(sleep_with(1, 'a'));
+            let long = create_task(sleep_with(2, 'b'));
+            let first_done = short.await?;
+            let at = time();
+            Ok((juggled, first_done, at, long.await?, time()))
+        });
+        assert_eq!(out.unwrap(), ((3, "second"), 'a', 4, 'b', 5));
+    }
 }
