@@ -151,6 +151,7 @@ impl Core {
             // Thrown into a coroutine that never started: the body does not run (TASK-8).
             slot.body = None;
             if let Some(obs) = self.observer.as_mut() {
+                obs.task_step(t, Some(&exc));
                 obs.body_skipped(t, &exc);
             }
             self.finish_task(t, Err(exc));
@@ -169,6 +170,10 @@ impl Core {
         }
         self.current = Some(t);
         self.yielded = Yield::Nothing;
+        // Told last, when nothing else of the step's start is left to do.
+        if let Some(obs) = self.observer.as_mut() {
+            obs.task_step(t, self.tasks[t as usize].throw.as_ref());
+        }
         body
     }
 
@@ -197,7 +202,7 @@ impl Core {
     }
 
     /// The exception a step of `t` throws in: a requested cancellation replaces `exc` unless
-    /// `exc` already is one (`_must_cancel`, TASK-5). Tells the observer the step begins.
+    /// `exc` already is one (`_must_cancel`, TASK-5).
     #[inline(always)]
     fn step_exception(&mut self, t: TaskId, mut exc: Option<Exception>) -> Option<Exception> {
         let keep_result = exc.is_none() && mutation::active(Mutation::LateCancelKeepsResult);
@@ -206,9 +211,6 @@ impl Core {
                 exc = Some(self.make_cancelled_error(self.task(t).fut));
             }
             self.task_mut(t).must_cancel = false;
-        }
-        if let Some(obs) = self.observer.as_mut() {
-            obs.task_step(t, exc.as_ref());
         }
         exc
     }
@@ -279,6 +281,9 @@ impl Core {
         let exc = self
             .step_exception(t, exc)
             .expect("a stuck task's step throws its error in");
+        if let Some(obs) = self.observer.as_mut() {
+            obs.task_step(t, Some(&exc));
+        }
         let slot = self.task_mut(t);
         slot.stuck = false;
         let body = slot.body.take();
