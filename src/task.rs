@@ -134,8 +134,9 @@ impl Core {
         slot.num_cancels
     }
 
-    /// The first half of a step: deliver must-cancel, set the current task, and hand out the
-    /// body to poll. Returns `None` when the step ends without polling (TASK-8).
+    /// The first half of a step: deliver must-cancel, settle the sleep the task resumes from
+    /// if its timer ended it, set the current task, tell the observer, and hand out the body
+    /// to poll. Returns `None` when the step ends without polling (TASK-8).
     #[inline(always)]
     pub(crate) fn begin_step(&mut self, t: TaskId, exc: Option<Exception>) -> Option<Body> {
         debug_assert!(
