@@ -677,9 +677,9 @@ pub(crate) fn free_core_at_thread_exit() {
 ///
 /// # Panics
 /// If no loop is open in this thread, or if the handle's `loop_id` belongs to another loop.
-#[inline]
+#[inline(always)]
 pub(crate) fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> R {
-    CORE.with(|cell| {
+    with_cell(|cell| {
         let mut core = cell.borrow_mut();
         assert!(core.open, "aiosim: no event loop is open in this thread");
         f(&mut core)
@@ -701,8 +701,26 @@ pub(crate) fn with_loop<R>(loop_id: u32, f: impl FnOnce(&mut Core) -> R) -> R {
 /// Runs `f` on this thread's core without checking that a loop is open: for opening and
 /// closing, and for the loop's own iterations (they run only while the loop is open and
 /// running, and an open loop is neither closed nor dropped while it runs).
+#[inline(always)]
 pub(crate) fn with_slot<R>(f: impl FnOnce(&mut Core) -> R) -> R {
-    CORE.with(|cell| f(&mut cell.borrow_mut()))
+    with_cell(|cell| f(&mut cell.borrow_mut()))
+}
+
+/// Runs `f` on the cell of this thread's core. `LocalKey::with` carries no inlining hint and
+/// is often left out of line, a call and a return around every access; `try_with` carries one.
+/// The core has no destructor, so the access cannot fail.
+#[inline(always)]
+fn with_cell<R>(f: impl FnOnce(&RefCell<Core>) -> R) -> R {
+    match CORE.try_with(|cell| f(cell)) {
+        Ok(r) => r,
+        Err(_) => core_unreachable(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn core_unreachable() -> ! {
+    panic!("aiosim: this thread's event loop tables cannot be reached")
 }
 
 #[cfg(test)]

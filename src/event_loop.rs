@@ -389,6 +389,7 @@ impl Core {
         let batch = self.ready.len();
         tracing::trace!(target: "aiosim", iteration = self.iteration, now = self.now, batch, "iteration");
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.iteration(self.iteration, self.now, batch);
         }
         Ok::<usize, RunError>(batch)
@@ -442,6 +443,7 @@ impl Core {
     #[inline]
     fn dispatch(&mut self, queued: Queued) -> Action {
         if self.observer.is_some() {
+            std::hint::cold_path();
             let kind = self.handle_kind(&queued.entry());
             if let Some(obs) = self.observer.as_mut() {
                 obs.handle_run(kind);

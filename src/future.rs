@@ -66,6 +66,7 @@ impl Core {
         debug_assert!(self.extra(f).is_plain(), "only a plain future is released");
         self.free_futs.push(f);
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.future_released(f);
         }
     }
@@ -169,6 +170,7 @@ impl Core {
     fn after_completion(&mut self, f: FutId) {
         self.schedule_callbacks(f);
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.future_done(f, self.futs[f as usize].state == FutState::Cancelled);
         }
     }

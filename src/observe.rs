@@ -3,8 +3,10 @@
 //! An [`Observer`] installed on a loop (see [`crate::EventLoop::set_observer`]) is told about
 //! every handle run, task step, completion and cancel request, with the loop's ids. It runs
 //! with the loop borrowed, so it must only record: it cannot call back into the runtime. When
-//! no observer is installed each hook costs one branch. The same points also emit `tracing`
-//! events at `TRACE` level under the target `aiosim`.
+//! no observer is installed each hook costs one branch, and the calls to an installed one are
+//! marked as the cold path (`std::hint::cold_path`), so that the loop's code is laid out for
+//! running without one. The same points also emit `tracing` events at `TRACE` level under the
+//! target `aiosim`.
 
 use crate::exception::Exception;
 

@@ -82,6 +82,7 @@ impl Core {
         set_without_drop(&mut self.task_names[t as usize], name);
         self.push_ready(Entry::Step(t));
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.task_created(t, fut);
         }
         t
@@ -112,6 +113,7 @@ impl Core {
         }
         self.task_mut(t).num_cancels += 1;
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.cancel_requested(t, msg.as_deref());
         }
         if let Some(w) = self.task(t).waiter
@@ -152,6 +154,7 @@ impl Core {
             // Thrown into a coroutine that never started: the body does not run (TASK-8).
             slot.body = None;
             if let Some(obs) = self.observer.as_mut() {
+                std::hint::cold_path();
                 obs.task_step(t, Some(&exc));
                 obs.body_skipped(t, &exc);
             }
@@ -173,6 +176,7 @@ impl Core {
         self.yielded = Yield::Nothing;
         // Told last, when nothing else of the step's start is left to do.
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.task_step(t, self.tasks[t as usize].throw.as_ref());
         }
         body
@@ -283,6 +287,7 @@ impl Core {
             .step_exception(t, exc)
             .expect("a stuck task's step throws its error in");
         if let Some(obs) = self.observer.as_mut() {
+            std::hint::cold_path();
             obs.task_step(t, Some(&exc));
         }
         let slot = self.task_mut(t);
