@@ -27,7 +27,8 @@ impl Core {
     /// The bodies of unfinished tasks, to drop with the core released (no allocation when
     /// every task finished).
     pub(crate) fn take_bodies(&mut self) -> Vec<Body> {
-        if self.tasks.iter().all(|t| t.body.is_none()) {
+        // A done task's body was emptied when it finished.
+        if self.unfinished_tasks == 0 || self.tasks.iter().all(|t| t.body.is_none()) {
             return Vec::new();
         }
         self.tasks
@@ -39,6 +40,10 @@ impl Core {
     /// Reports what CPython's garbage collector would report for the objects of this loop:
     /// exceptions never retrieved and tasks destroyed while pending.
     pub(crate) fn report_leftovers(&mut self) {
+        if self.unfinished_tasks == 0 && self.exceptions_set == 0 {
+            // No task is pending and no future ever held an exception.
+            return;
+        }
         let mut from = 0;
         while let Some(offset) = self.futs[from..]
             .iter()

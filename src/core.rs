@@ -435,6 +435,11 @@ pub(crate) struct Core {
     /// The outcome of the body that the step in progress finished, put there by its poll.
     pub step_outcome: Option<Result<Stored, Exception>>,
     pub task_counter: u64,
+    /// Tasks created and not done yet: while none is, no scan of the tables looks for one.
+    pub unfinished_tasks: usize,
+    /// Futures that were ever finished with an exception in this loop (retrieved or not):
+    /// while there were none, closing the loop has no exception to report.
+    pub exceptions_set: usize,
     pub iteration: u64,
     /// Maximum number of iterations, if limited.
     pub budget: Option<u64>,
@@ -491,6 +496,8 @@ impl Core {
             yielded: Yield::Nothing,
             step_outcome: None,
             task_counter: 0,
+            unfinished_tasks: 0,
+            exceptions_set: 0,
             iteration: 0,
             budget: None,
             scheduler: None,
@@ -534,6 +541,8 @@ impl Core {
         crate::sleep::forget_settled();
         self.step_outcome = None;
         self.task_counter = 0;
+        self.unfinished_tasks = 0;
+        self.exceptions_set = 0;
         self.iteration = 0;
         self.budget = None;
         self.scheduler = None;

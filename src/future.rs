@@ -148,7 +148,9 @@ impl Core {
 
     /// `Future.set_exception` (FUT-3; a `CancelledError` is stored as an exception, FUT-2).
     pub(crate) fn set_exception(&mut self, f: FutId, exc: Exception) -> Result<(), Exception> {
-        self.finish(f, Outcome::Exc(exc))
+        self.finish(f, Outcome::Exc(exc))?;
+        self.exceptions_set += 1;
+        Ok(())
     }
 
     /// `Future.cancel` of the plain-future class (FUT-5), whatever the slot's kind.

@@ -65,6 +65,7 @@ impl Core {
         );
         let fut = self.new_future(FutKind::Task(t));
         self.task_counter += 1;
+        self.unfinished_tasks += 1;
         let name = match name {
             Some(n) => TaskName::Named(n),
             None => TaskName::Numbered(self.task_counter),
@@ -100,7 +101,12 @@ impl Core {
 
     /// The tasks that are not done, in creation order.
     pub(crate) fn pending_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
-        (0..self.tasks.len() as TaskId).filter(|&t| !self.is_done(self.task(t).fut))
+        let created = if self.unfinished_tasks == 0 {
+            0
+        } else {
+            self.tasks.len() as TaskId
+        };
+        (0..created).filter(|&t| !self.is_done(self.task(t).fut))
     }
 
     /// `Task.cancel(msg)` (TASK-3, TASK-5, TASK-14): forward to the waiter, else must-cancel.
@@ -328,6 +334,7 @@ impl Core {
 
     /// Completes the task's future from the body's outcome (TASK-2, TASK-9, TASK-14c).
     fn finish_task(&mut self, t: TaskId, outcome: Result<Stored, Exception>) {
+        self.unfinished_tasks -= 1;
         let fut = self.task(t).fut;
         let done = match outcome {
             Ok(value) if self.task(t).must_cancel => {
