@@ -5,7 +5,7 @@
 //! timer's if it has run, are given back to the loop for the next ones.
 //!
 //! A sleep that ends because its timer ran is settled by the step that resumes its task,
-//! which holds the loop already: the step leaves word in `SETTLED`, the sleep returns on that
+//! which holds the loop already: the step leaves a word in `SETTLED`, the sleep returns on that
 //! word without reaching the loop, and the step's end gives both slots back. A sleep cut
 //! short (its future cancelled, or an exception thrown in) finds out for itself.
 
