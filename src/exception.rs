@@ -105,7 +105,7 @@ impl Exception {
 
     /// `asyncio.CancelledError(msg)`, or `CancelledError()` when `msg` is `None`.
     pub fn cancelled(msg: Option<Rc<str>>) -> Exception {
-        Exception::build(ExcType::Cancelled, msg, Vec::new(), None)
+        Exception(spare::cancelled(msg))
     }
 
     /// `TimeoutError()` raised from `cause` (TMO-1, WAITFOR-2).
@@ -256,6 +256,27 @@ mod tests {
         let more: Vec<Exception> = (0..100).map(|_| Exception::cancelled(None)).collect();
         assert!(more.iter().all(|e| !e.is_same(&live) && !e.is_same(&next)));
         assert_eq!(live.message(), "x");
+    }
+
+    #[test]
+    fn a_reused_object_takes_every_field_of_the_new_exception() {
+        let inner = Exception::custom("Inner", None);
+        drop(Exception::group(
+            "first",
+            vec![inner.clone(), inner.clone()],
+        ));
+        let group = Exception::group("second", vec![inner.clone()]);
+        assert_eq!(group.members().len(), 1);
+        assert!(group.members()[0].is_same(&inner));
+        drop(group);
+        let timeout = Exception::timeout_from(Some(inner.clone()));
+        assert_eq!(timeout.type_name(), "TimeoutError");
+        assert!(timeout.members().is_empty() && timeout.msg().is_none());
+        assert!(timeout.cause().is_some_and(|c| c.is_same(&inner)));
+        drop(timeout);
+        let cancelled = Exception::cancelled(None);
+        assert!(cancelled.is_cancelled() && cancelled.msg().is_none());
+        assert!(cancelled.members().is_empty() && cancelled.cause().is_none());
     }
 
     #[test]
