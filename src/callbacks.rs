@@ -79,17 +79,22 @@ pub(crate) enum CallbackList {
 }
 
 impl CallbackList {
-    /// Appends a callback.
+    /// Appends a callback; returns whether the list now owns an allocation (two or more
+    /// callbacks).
     #[inline(always)]
-    pub(crate) fn push(&mut self, cb: DoneCb) {
+    pub(crate) fn push(&mut self, cb: DoneCb) -> bool {
         // The new callback goes in first, so that the common case (the first callback) stores
         // without dropping what it replaces; a longer list is then written over it.
         match std::mem::replace(self, CallbackList::One(cb)) {
-            CallbackList::Empty => {}
-            CallbackList::One(first) => *self = CallbackList::Many(Box::new(vec![first, cb])),
+            CallbackList::Empty => false,
+            CallbackList::One(first) => {
+                *self = CallbackList::Many(Box::new(vec![first, cb]));
+                true
+            }
             CallbackList::Many(mut all) => {
                 all.push(cb);
                 *self = CallbackList::Many(all);
+                true
             }
         }
     }

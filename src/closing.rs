@@ -44,15 +44,10 @@ impl Core {
             // No task is pending and no future ever held an exception.
             return;
         }
-        let mut from = 0;
-        while let Some(offset) = self.futs[from..]
-            .iter()
-            .zip(&self.fut_extras[from..])
-            .position(|(slot, extra)| is_leftover(slot, extra))
-        {
-            let f = from + offset;
-            self.report_leftover(f as FutId);
-            from = f + 1;
+        for f in 0..self.futs.len() {
+            if is_leftover(&self.futs[f], &self.fut_extras[f]) {
+                self.report_leftover(f as FutId);
+            }
         }
     }
 

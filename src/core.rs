@@ -24,6 +24,7 @@ use crate::observe::Observer;
 use crate::queued::Queued;
 use crate::results::{Results, Stored};
 use crate::schedule::{Fifo, Level, Scheduler, SetSite};
+use crate::slots::Slots;
 
 /// Index of a future in the loop's arena (tasks have one too).
 pub(crate) type FutId = u32;
@@ -257,6 +258,13 @@ impl FutSlot {
         !matches!(outcome, Outcome::Exc(_))
             && matches!(callbacks, crate::callbacks::CallbackList::Empty)
     }
+
+    /// Whether dropping the slot would free nothing: no exception and at most one callback
+    /// registration (a single one is held inline).
+    pub(crate) fn drops_nothing(&self) -> bool {
+        !matches!(self.outcome, Outcome::Exc(_))
+            && !matches!(self.callbacks, crate::callbacks::CallbackList::Many(_))
+    }
 }
 
 /// What a future slot keeps beside [`FutSlot`]: its kind and its cancellation record. A
@@ -281,6 +289,14 @@ impl FutExtra {
     /// Whether this is [`FutExtra::PLAIN`].
     pub(crate) fn is_plain(&self) -> bool {
         matches!(self.kind, FutKind::Plain)
+            && self.cancel_msg.is_none()
+            && self.saved_cancel.is_none()
+    }
+
+    /// Whether dropping the record would free nothing: no gather, message or saved
+    /// `CancelledError`.
+    pub(crate) fn drops_nothing(&self) -> bool {
+        !matches!(self.kind, FutKind::Gather(_))
             && self.cancel_msg.is_none()
             && self.saved_cancel.is_none()
     }
@@ -332,6 +348,11 @@ impl TaskSlot {
         log_destroy_pending: true,
         stuck: false,
     };
+
+    /// Whether dropping the slot would free nothing: no body and no exception to throw in.
+    pub(crate) fn drops_nothing(&self) -> bool {
+        self.body.is_none() && self.throw.is_none()
+    }
 }
 
 /// A task's name: explicit, or `Task-<n>` (TASK-20), formatted only when asked for.
@@ -411,20 +432,20 @@ pub(crate) struct Core {
     /// Slots of timers that ran and can no longer be reached, reused by the next timers.
     pub free_timers: Vec<TimerId>,
     pub soons: Vec<SoonSlot>,
-    pub futs: Vec<FutSlot>,
+    pub futs: Slots<FutSlot>,
     /// The callback objects that registrations in `futs` and entries in `ready` name.
     pub callback_objs: crate::callbacks::CallbackArena<CallbackObj>,
     /// The callback objects that timer and `call_soon` handles name.
     pub handle_objs: crate::callbacks::CallbackArena<HandleObj>,
     /// The kind and cancellation record of each future in `futs`, at the same index.
-    pub fut_extras: Vec<FutExtra>,
+    pub fut_extras: Slots<FutExtra>,
     /// The results of the futures in `futs`.
     pub results: Results,
     /// Released future slots, reused (last released first) by the next futures created.
     pub free_futs: Vec<FutId>,
-    pub tasks: Vec<TaskSlot>,
+    pub tasks: Slots<TaskSlot>,
     /// The name of each task in `tasks`, at the same index (read only for reports).
-    pub task_names: Vec<TaskName>,
+    pub task_names: Slots<TaskName>,
     /// `_timer_cancelled_count`, including CPython's drift (semantics 2.2).
     pub cancelled_count: usize,
     pub stopping: bool,
@@ -440,6 +461,11 @@ pub(crate) struct Core {
     /// Futures that were ever finished with an exception in this loop (retrieved or not):
     /// while there were none, closing the loop has no exception to report.
     pub exceptions_set: usize,
+    /// Whether a slot of the future, task or name tables may have come to own something that
+    /// `unfinished_tasks` and `exceptions_set` do not account for: a list of several
+    /// callbacks, a gather, a cancel message, a saved `CancelledError` or a given name. When
+    /// none did, a new loop empties those tables without visiting their slots.
+    pub owning_slots: bool,
     pub iteration: u64,
     /// Maximum number of iterations, if limited.
     pub budget: Option<u64>,
@@ -480,14 +506,14 @@ impl Core {
             timers: Vec::new(),
             free_timers: Vec::new(),
             soons: Vec::new(),
-            futs: Vec::new(),
+            futs: Slots::new(),
             callback_objs: crate::callbacks::CallbackArena::new(),
             handle_objs: crate::callbacks::CallbackArena::new(),
-            fut_extras: Vec::new(),
+            fut_extras: Slots::new(),
             results: Results::new(),
             free_futs: Vec::new(),
-            tasks: Vec::new(),
-            task_names: Vec::new(),
+            tasks: Slots::new(),
+            task_names: Slots::new(),
             cancelled_count: 0,
             stopping: false,
             running: false,
@@ -498,6 +524,7 @@ impl Core {
             task_counter: 0,
             unfinished_tasks: 0,
             exceptions_set: 0,
+            owning_slots: false,
             iteration: 0,
             budget: None,
             scheduler: None,
@@ -525,13 +552,11 @@ impl Core {
         self.timers.clear();
         self.free_timers.clear();
         self.soons.clear();
-        self.clear_futures();
+        self.clear_slots();
         self.callback_objs.clear();
         self.handle_objs.clear();
         self.results.clear();
         self.free_futs.clear();
-        self.tasks.clear();
-        self.task_names.clear();
         self.cancelled_count = 0;
         self.stopping = false;
         self.running = false;
@@ -543,6 +568,7 @@ impl Core {
         self.task_counter = 0;
         self.unfinished_tasks = 0;
         self.exceptions_set = 0;
+        self.owning_slots = false;
         self.iteration = 0;
         self.budget = None;
         self.scheduler = None;
@@ -557,10 +583,23 @@ impl Core {
         self.batch.clear();
     }
 
-    /// Empties the future arena, keeping its capacity.
-    fn clear_futures(&mut self) {
-        self.futs.clear();
-        self.fut_extras.clear();
+    /// Empties the future, task and name tables, keeping their capacity. Their slots are
+    /// dropped one by one only if one of them may own something: every task finished (so
+    /// holds no body), no future was given an exception, and nothing noted in
+    /// [`Core::owning_slots`] happened.
+    fn clear_slots(&mut self) {
+        if self.unfinished_tasks == 0 && self.exceptions_set == 0 && !self.owning_slots {
+            self.futs.forget_all(FutSlot::drops_nothing);
+            self.fut_extras.forget_all(FutExtra::drops_nothing);
+            self.tasks.forget_all(TaskSlot::drops_nothing);
+            self.task_names
+                .forget_all(|name| matches!(name, TaskName::Numbered(_)));
+        } else {
+            self.futs.clear();
+            self.fut_extras.clear();
+            self.tasks.clear();
+            self.task_names.clear();
+        }
     }
 
     /// Installs a scheduler.
@@ -737,6 +776,83 @@ fn core_unreachable() -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `scenario` in a new loop, then says whether the loop noted a slot that may own
+    /// something (the next loop then drops every slot instead of forgetting them).
+    fn notes_an_owning_slot(scenario: impl FnOnce(&crate::EventLoop)) -> bool {
+        let event_loop = crate::EventLoop::new();
+        scenario(&event_loop);
+        let noted = with_slot(|c| c.owning_slots);
+        event_loop.close();
+        noted
+    }
+
+    /// Every way a slot comes to own something that the unfinished-task and exception counts
+    /// do not cover is noted, and a loop of plain tasks and sleeps notes none. Opening each
+    /// next loop empties the tables of the one before (in debug builds, a slot forgotten
+    /// while owning something panics there).
+    #[test]
+    fn a_loop_notes_every_slot_that_comes_to_own_something() {
+        use crate::{Future, create_task, create_task_named, gather, sleep};
+        async fn nap() -> Result<(), Exception> {
+            sleep(1).await
+        }
+        let run = |el: &crate::EventLoop| {
+            el.run_until_complete(async {
+                let task = create_task(nap());
+                task.await
+            })
+        };
+        assert!(!notes_an_owning_slot(|el| run(el).expect("runs")));
+        assert!(notes_an_owning_slot(|el| {
+            el.run_until_complete(async { create_task_named("n", nap()).await })
+                .expect("runs");
+        }));
+        assert!(notes_an_owning_slot(|el| {
+            el.run_until_complete(async {
+                create_task(nap()).as_ref().set_name("renamed");
+                Ok(())
+            })
+            .expect("runs");
+        }));
+        assert!(notes_an_owning_slot(|_| {
+            let fut = Future::<()>::new();
+            let cb = crate::future::DoneCallback::new(|_| {});
+            fut.as_ref().add_done_callback(&cb);
+            fut.as_ref().add_done_callback(&cb);
+        }));
+        assert!(notes_an_owning_slot(|el| {
+            el.run_until_complete(async { gather(&[create_task(nap())]).await })
+                .expect("runs");
+        }));
+        assert!(notes_an_owning_slot(|_| {
+            Future::<()>::new().as_ref().cancel_with("plain");
+        }));
+        // Cancelled with a message while it waits in no future, and catching it: only the
+        // message is left.
+        assert!(notes_an_owning_slot(|el| {
+            el.run_until_complete(async {
+                let task = create_task(async {
+                    let _caught = sleep(0).await;
+                    Ok(())
+                });
+                sleep(0).await?;
+                task.as_ref().cancel_with("task");
+                task.await
+            })
+            .expect("runs");
+        }));
+        assert!(notes_an_owning_slot(|el| {
+            el.run_until_complete(async {
+                let task = create_task(nap());
+                task.as_ref().cancel();
+                let _ = task.await;
+                Ok(())
+            })
+            .expect("runs");
+        }));
+        assert!(!notes_an_owning_slot(|el| run(el).expect("runs")));
+    }
 
     /// The ready queue and the future arena are what a busy loop cycles through: their
     /// elements stay small (a registration names its callback object by index).

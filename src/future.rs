@@ -44,6 +44,7 @@ impl Core {
         // The slot's extra is plain (just pushed, or released plain): only another kind is
         // written, and the plain kind it replaces owns nothing to drop.
         if !matches!(kind, FutKind::Plain) {
+            self.owning_slots |= matches!(kind, FutKind::Gather(_));
             set_without_drop(&mut self.fut_extras[id as usize].kind, kind);
         }
         id
@@ -163,6 +164,7 @@ impl Core {
             return false;
         }
         slot.state = FutState::Cancelled;
+        self.owning_slots |= msg.is_some();
         self.extra_mut(f).cancel_msg = msg;
         self.after_completion(f);
         true
@@ -192,7 +194,9 @@ impl Core {
         if self.is_done(f) {
             self.push_ready(Entry::Done(f, cb));
         } else {
-            self.fut_mut(f).callbacks.push(cb);
+            if self.fut_mut(f).callbacks.push(cb) {
+                self.owning_slots = true;
+            }
         }
     }
 

@@ -56,6 +56,7 @@ pub mod runner;
 pub mod schedule;
 pub mod shield;
 pub mod sleep;
+mod slots;
 pub mod stall;
 pub mod task;
 pub mod task_group;

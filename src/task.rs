@@ -67,7 +67,10 @@ impl Core {
         self.task_counter += 1;
         self.unfinished_tasks += 1;
         let name = match name {
-            Some(n) => TaskName::Named(n),
+            Some(n) => {
+                self.owning_slots = true;
+                TaskName::Named(n)
+            }
             None => TaskName::Numbered(self.task_counter),
         };
         // Constants first, then the varying fields in place (see `FutSlot::NEW`).
@@ -128,6 +131,7 @@ impl Core {
             return true;
         }
         self.task_mut(t).must_cancel = true;
+        self.owning_slots |= msg.is_some();
         self.extra_mut(fut).cancel_msg = msg;
         true
     }
@@ -350,6 +354,7 @@ impl Core {
                 } else {
                     exc
                 };
+                self.owning_slots = true;
                 self.extra_mut(fut).saved_cancel = Some(exc);
                 self.plain_cancel(fut, None)
             }
@@ -407,7 +412,10 @@ impl TaskRef {
 
     /// `set_name(name)`.
     pub fn set_name(self, name: &str) {
-        self.with(|c, t| c.task_names[t as usize] = TaskName::Named(Rc::from(name)));
+        self.with(|c, t| {
+            c.owning_slots = true;
+            c.task_names[t as usize] = TaskName::Named(Rc::from(name));
+        });
     }
 
     /// `cancel()` (TASK-3, TASK-4, TASK-5).

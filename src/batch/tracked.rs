@@ -8,6 +8,7 @@
 use super::lane_of;
 use crate::core::{Core, DoneCb, Entry, FutSlot, HandleCb, TimerSlot};
 use crate::schedule::{Candidate, Lane, Level};
+use crate::slots::Slots;
 
 /// No next entry in the chain.
 const NONE: u32 = u32::MAX;
@@ -209,7 +210,7 @@ impl Core {
 }
 
 /// The task an entry runs or wakes, if any (see [`Candidate::task`]).
-fn subject(timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
+fn subject(timers: &[TimerSlot], futs: &Slots<FutSlot>, e: &Entry) -> Option<u32> {
     match e {
         Entry::Step(t) | Entry::StepThrow(t) | Entry::Done(_, DoneCb::Wakeup(t)) => Some(*t),
         Entry::Timer(id) => match timers[*id as usize].cb {
@@ -224,7 +225,7 @@ fn subject(timers: &[TimerSlot], futs: &[FutSlot], e: &Entry) -> Option<u32> {
 struct Ctx<'a> {
     entries: &'a [Option<Entry>],
     timers: &'a [TimerSlot],
-    futs: &'a [FutSlot],
+    futs: &'a Slots<FutSlot>,
 }
 
 impl Tracked {
