@@ -478,8 +478,9 @@ pub(crate) struct Core {
     /// Whether an exception handler is installed: reports are then handed to it as soon as
     /// the handle that made them has run.
     pub handled: bool,
-    /// Whether the loop has something to do before the next handle: ask the scheduler for an
-    /// injection, or hand waiting reports to the handler ([`Core::refresh_attention`]).
+    /// Whether the loop has something to do around the next handle: ask the scheduler for an
+    /// injection, hand waiting reports to the handler, or tell the observer which handle runs
+    /// ([`Core::refresh_attention`]).
     pub attention: bool,
     /// Whether the scheduler reads the task of each candidate.
     pub reads_tasks: bool,
@@ -619,7 +620,7 @@ impl Core {
 
     /// Recomputes [`Core::attention`] after what it depends on changed.
     pub(crate) fn refresh_attention(&mut self) {
-        self.attention = self.injecting || self.reports_waiting();
+        self.attention = self.injecting || self.reports_waiting() || self.observer.is_some();
     }
 
     /// The installed scheduler (only asked from level 1 on, so one is installed), told first

@@ -158,12 +158,19 @@ impl EventLoop {
 
     /// Installs (or removes) the observer.
     pub fn set_observer(&self, observer: Option<Box<dyn Observer>>) {
-        self.with(|c| c.observer = observer);
+        self.with(|c| {
+            c.observer = observer;
+            c.refresh_attention();
+        });
     }
 
     /// Takes the observer back out of the loop.
     pub fn take_observer(&self) -> Option<Box<dyn Observer>> {
-        self.with(|c| c.observer.take())
+        self.with(|c| {
+            let observer = c.observer.take();
+            c.refresh_attention();
+            observer
+        })
     }
 
     /// Sets the exception handler: it receives every report (unretrieved exceptions, tasks
@@ -442,13 +449,6 @@ impl Core {
     /// Runs an entry's bookkeeping and says what to run with the borrow released.
     #[inline]
     fn dispatch(&mut self, queued: Queued) -> Action {
-        if self.observer.is_some() {
-            std::hint::cold_path();
-            let kind = self.handle_kind(&queued.entry());
-            if let Some(obs) = self.observer.as_mut() {
-                obs.handle_run(kind);
-            }
-        }
         let (first, second) = (queued.first(), queued.second());
         match queued.kind() {
             Kind::Step => self.step_action(first, None),
@@ -605,24 +605,51 @@ fn discard(mut body: Body) {
 }
 
 impl Core {
-    /// What to do next in the iteration's batch: hand waiting reports to the handler, or
-    /// take the next entry (after any injected cancellation) and run its bookkeeping.
+    /// What to do next in the iteration's batch: take the next entry and run its
+    /// bookkeeping, unless the loop has something to do around it first.
     #[inline(always)]
     fn next_action(&mut self) -> Action {
-        if self.attention {
-            if self.reports_waiting() {
-                return Action::Reports;
+        let queued = if self.attention {
+            std::hint::cold_path();
+            match self.next_entry_attended() {
+                Some(queued) => queued,
+                None => return Action::Reports,
             }
-            if self.injecting {
-                self.maybe_inject();
+        } else {
+            self.next_entry()
+        };
+        self.dispatch(queued)
+    }
+
+    /// The next entry when the loop needs attention: `None` if waiting reports go to the
+    /// handler first; otherwise the entry, taken after any injected cancellation, with the
+    /// observer told which handle it is.
+    #[inline(never)]
+    fn next_entry_attended(&mut self) -> Option<Queued> {
+        if self.reports_waiting() {
+            return None;
+        }
+        if self.injecting {
+            self.maybe_inject();
+        }
+        let queued = self.next_entry();
+        if self.observer.is_some() {
+            let kind = self.handle_kind(&queued.entry());
+            if let Some(obs) = self.observer.as_mut() {
+                obs.handle_run(kind);
             }
         }
-        let queued = if self.batch.is_active() {
+        Some(queued)
+    }
+
+    /// The next entry of the iteration's batch, in the scheduler's order.
+    #[inline(always)]
+    fn next_entry(&mut self) -> Queued {
+        if self.batch.is_active() {
             self.next_batch_entry()
         } else {
             self.ready.pop_front().expect("the batch is queued")
-        };
-        self.dispatch(queued)
+        }
     }
 }
 
