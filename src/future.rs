@@ -136,13 +136,21 @@ impl Core {
         slot.state = FutState::Finished;
         // Rebuilt variant by variant: the fields are read as they were written. Copied as a
         // whole, the outcome is read back with loads wider than the stores that built it,
-        // which the processor cannot forward (a stall on every completion).
-        slot.outcome = match outcome {
-            Outcome::Value(at) => Outcome::Value(at),
-            Outcome::Unit => Outcome::Unit,
-            Outcome::Exc(e) => Outcome::Exc(e),
-            Outcome::None => Outcome::None,
-        };
+        // which the processor cannot forward (a stall on every completion). A pending future
+        // has no outcome yet, so there is nothing to drop.
+        debug_assert!(
+            matches!(slot.outcome, Outcome::None),
+            "a pending future has no outcome"
+        );
+        set_without_drop(
+            &mut slot.outcome,
+            match outcome {
+                Outcome::Value(at) => Outcome::Value(at),
+                Outcome::Unit => Outcome::Unit,
+                Outcome::Exc(e) => Outcome::Exc(e),
+                Outcome::None => Outcome::None,
+            },
+        );
         self.after_completion(f);
         Ok(())
     }

@@ -155,8 +155,14 @@ impl Core {
             !self.is_done(self.task(t).fut),
             "a step of a finished task was queued"
         );
-        let exc = self.step_exception(t, exc);
-        let slot = &mut self.tasks[t as usize];
+        let mut slot = &mut self.tasks[t as usize];
+        let exc = if slot.must_cancel {
+            let exc = self.step_exception(t, exc);
+            slot = &mut self.tasks[t as usize];
+            exc
+        } else {
+            exc
+        };
         let waiter = slot.waiter.take();
         let first = !slot.started;
         slot.started = true;
