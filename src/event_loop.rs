@@ -568,6 +568,8 @@ impl EventLoop {
         })?;
         // Only a reordered batch can have picks made ahead to settle if a handle panics.
         let _settle = reordered.then_some(SettleOnPanic);
+        // Bodies are polled with a waker that does nothing: the loop wakes tasks itself.
+        let mut cx = Context::from_waker(Waker::noop());
         let mut left = batch;
         while left > 0 {
             match with_slot(Core::next_action) {
@@ -577,8 +579,7 @@ impl EventLoop {
                 }
                 Action::Nothing => {}
                 Action::Poll(t, mut body) => {
-                    body.as_mut()
-                        .poll_erased(&mut Context::from_waker(Waker::noop()));
+                    body.as_mut().poll_erased(&mut cx);
                     if let Some(finished) = with_slot(|c| c.end_step(t, body)) {
                         discard(finished);
                     }
