@@ -186,7 +186,7 @@ impl Core {
         set_without_drop(&mut slot.throw, exc);
         let body = slot.body.take();
         if settle {
-            self.settle_sleep(t, waiter);
+            self.settle_sleep(waiter);
         }
         self.current = Some(t);
         self.yielded = Yield::Nothing;
@@ -198,17 +198,21 @@ impl Core {
         body
     }
 
-    /// The start of a step that resumes `t` from a `sleep` on `waiter` with nothing to throw
-    /// in. If the sleep's timer finished its future, the sleep is over and is told so
-    /// ([`sleep::settle`]) rather than reaching the core to find out; the step's end gives
-    /// its slots back ([`Core::end_settled_sleep`]). Otherwise (its future was cancelled) the
-    /// sleep finds out for itself.
+    /// The start of a step that resumes a task from a `sleep` on `waiter` with nothing to
+    /// throw in. Only the wakeup of the sleep's future resumes such a task (no other step is
+    /// queued while it waits, TASK-18), and a wakeup throws nothing in only when that future
+    /// finished normally (a cancelled one throws `CancelledError` in, and so does a pending
+    /// cancellation): the sleep's timer ended it. The sleep is told so ([`sleep::settle`])
+    /// rather than reaching the core to find out, and the step's end gives its slots back
+    /// ([`Core::end_settled_sleep`]).
     #[inline(always)]
-    fn settle_sleep(&mut self, t: TaskId, waiter: Option<FutId>) {
-        match waiter {
-            Some(fut) if self.fut(fut).state == FutState::Finished => sleep::settle(fut),
-            _ => self.task_mut(t).in_sleep = false,
-        }
+    fn settle_sleep(&self, waiter: Option<FutId>) {
+        let fut = waiter.expect("a task in a sleep waits on the sleep's future");
+        debug_assert!(
+            self.fut(fut).state == FutState::Finished,
+            "a task resumed from a sleep with nothing thrown in finds the sleep finished"
+        );
+        sleep::settle(fut);
     }
 
     /// The end of a step that may have settled a sleep: if the sleep returned, its timer and
