@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::await_point::Awaiting;
+use crate::callbacks::CallbackList;
 use crate::core::{
     Body, Core, DoneCb, Entry, FutId, FutKind, FutState, TaskId, TaskName, TaskSlot, Yield,
     set_without_drop, with_core, with_loop,
@@ -258,11 +259,11 @@ impl Core {
             }
             None => match std::mem::replace(&mut self.yielded, Yield::Nothing) {
                 Yield::Future(w) => {
-                    self.suspend_task(t, w, false, body);
+                    self.suspend_task(t, w, body);
                     return None;
                 }
                 Yield::Sleep(w) => {
-                    self.suspend_task(t, w, true, body);
+                    self.suspend_task_in_sleep(t, w, body);
                     return None;
                 }
                 Yield::Bare => {
@@ -318,14 +319,13 @@ impl Core {
     }
 
     /// Stores the body back and registers the task's wakeup on `w` (semantics 2.6,
-    /// `Yielded(future)`); `in_sleep` tells whether `w` is a `sleep`'s future. The task's
-    /// slot is looked up once for all of it.
+    /// `Yielded(future)`). The task's slot is looked up once for all of it; the step's end
+    /// has already cleared its `in_sleep`.
     #[inline(always)]
-    fn suspend_task(&mut self, t: TaskId, w: FutId, in_sleep: bool, body: Body) {
+    fn suspend_task(&mut self, t: TaskId, w: FutId, body: Body) {
         let slot = &mut self.tasks[t as usize];
         slot.hold_body(body);
-        let fut = slot.fut;
-        if w == fut {
+        if w == slot.fut {
             let exc = Exception::runtime(&format!(
                 "Task cannot await on itself: {}",
                 self.task_repr(t)
@@ -335,11 +335,36 @@ impl Core {
             return;
         }
         slot.waiter = Some(w);
-        slot.in_sleep = in_sleep;
         let must_cancel = slot.must_cancel;
         self.add_done_callback(w, DoneCb::Wakeup(t));
+        self.cancel_waiter_if_requested(t, w, must_cancel);
+    }
+
+    /// [`Core::suspend_task`] on the future `w` of a `sleep` that started in this step: that
+    /// future is pending, has no callback yet and is not the task's own, so the wakeup is
+    /// its one registration.
+    #[inline(always)]
+    fn suspend_task_in_sleep(&mut self, t: TaskId, w: FutId, body: Body) {
+        let slot = &mut self.tasks[t as usize];
+        slot.hold_body(body);
+        slot.waiter = Some(w);
+        slot.in_sleep = true;
+        let must_cancel = slot.must_cancel;
+        let callbacks = &mut self.futs[w as usize].callbacks;
+        debug_assert!(
+            matches!(callbacks, CallbackList::Empty),
+            "a sleep's new future has no callback"
+        );
+        set_without_drop(callbacks, CallbackList::One(DoneCb::Wakeup(t)));
+        self.cancel_waiter_if_requested(t, w, must_cancel);
+    }
+
+    /// After `t` suspended on `w`: a cancellation requested while the step ran (the task's
+    /// own `cancel()`, `must_cancel`) goes on to `w` at once, with its message (TASK-5).
+    #[inline(always)]
+    fn cancel_waiter_if_requested(&mut self, t: TaskId, w: FutId, must_cancel: bool) {
         if must_cancel {
-            let msg = self.extra(fut).cancel_msg.clone();
+            let msg = self.extra(self.task(t).fut).cancel_msg.clone();
             if self.cancel(w, msg) {
                 self.task_mut(t).must_cancel = false;
             }
