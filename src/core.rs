@@ -246,9 +246,16 @@ impl FutSlot {
         self.retrieved = false;
     }
 
-    /// Whether dropping the slot would free or release nothing. Every field is named, so a
-    /// new field must be considered here.
+    /// Whether the slot holds nothing, as [`FutSlot::empty`] leaves it: no exception and no
+    /// callback registration.
     fn owns_nothing(&self) -> bool {
+        self.drops_nothing() && matches!(self.callbacks, crate::callbacks::CallbackList::Empty)
+    }
+
+    /// Whether dropping the slot would free nothing: no exception and at most one callback
+    /// registration (a single one is held inline). Every field is named, so a new field must
+    /// be considered here.
+    pub(crate) fn drops_nothing(&self) -> bool {
         let FutSlot {
             state: _,
             retrieved: _,
@@ -256,14 +263,7 @@ impl FutSlot {
             callbacks,
         } = self;
         !matches!(outcome, Outcome::Exc(_))
-            && matches!(callbacks, crate::callbacks::CallbackList::Empty)
-    }
-
-    /// Whether dropping the slot would free nothing: no exception and at most one callback
-    /// registration (a single one is held inline).
-    pub(crate) fn drops_nothing(&self) -> bool {
-        !matches!(self.outcome, Outcome::Exc(_))
-            && !matches!(self.callbacks, crate::callbacks::CallbackList::Many(_))
+            && !matches!(callbacks, crate::callbacks::CallbackList::Many(_))
     }
 }
 
