@@ -191,15 +191,18 @@ impl Outcome {
     }
 }
 
+/// Index of a gather's shared state in the loop's list of them ([`Core::gathers`]).
+pub(crate) type GatherId = u32;
+
 /// What kind of object a future slot is: its `cancel` behaves differently per kind.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub(crate) enum FutKind {
     /// `loop.create_future()` (also internal waiters and the outer future of `shield`).
     Plain,
     /// The future part of a task.
     Task(TaskId),
     /// The outer future of `gather`, whose `cancel` forwards to the children (GATHER-7).
-    Gather(Rc<crate::gather::GatherOuter>),
+    Gather(GatherId),
 }
 
 /// The parts of a future that every completion and every await touch. The rest, read only
@@ -293,12 +296,10 @@ impl FutExtra {
             && self.saved_cancel.is_none()
     }
 
-    /// Whether dropping the record would free nothing: no gather, message or saved
+    /// Whether dropping the record would free nothing: no message and no saved
     /// `CancelledError`.
     pub(crate) fn drops_nothing(&self) -> bool {
-        !matches!(self.kind, FutKind::Gather(_))
-            && self.cancel_msg.is_none()
-            && self.saved_cancel.is_none()
+        self.cancel_msg.is_none() && self.saved_cancel.is_none()
     }
 }
 
@@ -463,8 +464,8 @@ pub(crate) struct Core {
     pub exceptions_set: usize,
     /// Whether a slot of the future, task or name tables may have come to own something that
     /// `unfinished_tasks` and `exceptions_set` do not account for: a list of several
-    /// callbacks, a gather, a cancel message, a saved `CancelledError` or a given name. When
-    /// none did, a new loop empties those tables without visiting their slots.
+    /// callbacks, a cancel message, a saved `CancelledError` or a given name. When none did, a
+    /// new loop empties those tables without visiting their slots.
     pub owning_slots: bool,
     pub iteration: u64,
     /// Maximum number of iterations, if limited.
@@ -494,6 +495,9 @@ pub(crate) struct Core {
     pub inject_buf: Vec<u32>,
     /// Emptied task bodies for reuse; kept across loops.
     pub bodies: crate::body_pool::BodyPool,
+    /// The shared state of each gather of this loop, in creation order: a gather's outer
+    /// future names its entry ([`FutKind::Gather`]).
+    pub gathers: Vec<Rc<crate::gather::GatherOuter>>,
 }
 
 impl Core {
@@ -540,6 +544,7 @@ impl Core {
             batch: crate::batch::Batch::new(),
             inject_buf: Vec::new(),
             bodies: crate::body_pool::BodyPool::new(),
+            gathers: Vec::new(),
         }
     }
 
@@ -557,6 +562,7 @@ impl Core {
         self.callback_objs.clear();
         self.handle_objs.clear();
         self.results.clear();
+        self.gathers.clear();
         self.free_futs.clear();
         self.cancelled_count = 0;
         self.stopping = false;
@@ -822,7 +828,8 @@ mod tests {
             fut.as_ref().add_done_callback(&cb);
             fut.as_ref().add_done_callback(&cb);
         }));
-        assert!(notes_an_owning_slot(|el| {
+        // A gather's shared state lives in the loop's list of gathers, not in a slot.
+        assert!(!notes_an_owning_slot(|el| {
             el.run_until_complete(async { gather(&[create_task(nap())]).await })
                 .expect("runs");
         }));

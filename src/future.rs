@@ -44,7 +44,6 @@ impl Core {
         // The slot's extra is plain (just pushed, or released plain): only another kind is
         // written, and the plain kind it replaces owns nothing to drop.
         if !matches!(kind, FutKind::Plain) {
-            self.owning_slots |= matches!(kind, FutKind::Gather(_));
             set_without_drop(&mut self.fut_extras[id as usize].kind, kind);
         }
         id
@@ -189,10 +188,10 @@ impl Core {
 
     /// `cancel()` dispatched on the object's class: plain future, task or gather.
     pub(crate) fn cancel(&mut self, f: FutId, msg: Option<Rc<str>>) -> bool {
-        match self.extra(f).kind.clone() {
+        match self.extra(f).kind {
             FutKind::Plain => self.plain_cancel(f, msg),
             FutKind::Task(t) => self.task_cancel(t, msg),
-            FutKind::Gather(outer) => outer.cancel(self, msg),
+            FutKind::Gather(g) => self.gathers[g as usize].clone().cancel(self, msg),
         }
     }
 

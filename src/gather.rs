@@ -9,7 +9,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::core::{Core, FutId, FutKind, FutState, Internal, with_core};
+use crate::core::{Core, FutId, FutKind, FutState, GatherId, Internal, with_core};
 use crate::exception::Exception;
 use crate::future::{Awaitable, Future, FutureRef};
 use crate::mutation::{self, Mutation};
@@ -195,7 +195,10 @@ fn gather_ids<T: Clone + 'static>(
             core.add_internal_callback(c, callback.clone());
         }
     }
-    let outer = core.new_future(FutKind::Gather(shared.clone()));
+    let g =
+        GatherId::try_from(core.gathers.len()).expect("aiosim: more than 2^32 gathers in one loop");
+    core.gathers.push(shared.clone());
+    let outer = core.new_future(FutKind::Gather(g));
     shared.outer.set(outer);
     // GATHER-12: children already done are processed inside the call.
     for c in already_done {
