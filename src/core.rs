@@ -117,6 +117,9 @@ pub(crate) enum DoneCb {
     /// registered through the public API: the object at this index of the callback arena,
     /// owned by this one registration.
     Object(CbId),
+    /// The `_done_callback` of the gather at this index of [`Core::gathers`], registered on
+    /// each of its children: one callback object serves them all.
+    Gather(GatherId),
 }
 
 /// A callback object in the callback arena.
@@ -191,8 +194,17 @@ impl Outcome {
     }
 }
 
-/// Index of a gather's shared state in the loop's list of them ([`Core::gathers`]).
+/// Index of a gather in the loop's list of them ([`Core::gathers`]).
 pub(crate) type GatherId = u32;
+
+/// A gather as the loop keeps it: the state its outer future's `cancel` works on, and the
+/// `_done_callback` its children run.
+pub(crate) struct GatherEntry {
+    /// The children and the outer future.
+    pub outer: Rc<crate::gather::GatherOuter>,
+    /// The callback every child's registration runs.
+    pub done_callback: Rc<dyn Internal>,
+}
 
 /// What kind of object a future slot is: its `cancel` behaves differently per kind.
 #[derive(Clone, Copy)]
@@ -495,9 +507,9 @@ pub(crate) struct Core {
     pub inject_buf: Vec<u32>,
     /// Emptied task bodies for reuse; kept across loops.
     pub bodies: crate::body_pool::BodyPool,
-    /// The shared state of each gather of this loop, in creation order: a gather's outer
-    /// future names its entry ([`FutKind::Gather`]).
-    pub gathers: Vec<Rc<crate::gather::GatherOuter>>,
+    /// Each gather of this loop, in creation order: its outer future ([`FutKind::Gather`])
+    /// and its children's registrations ([`DoneCb::Gather`]) name it by index.
+    pub gathers: Vec<GatherEntry>,
 }
 
 impl Core {

@@ -470,6 +470,11 @@ impl Core {
                 self.stopping = true;
                 Action::Nothing
             }
+            Kind::Gather => {
+                let done_callback = self.gathers[second as usize].done_callback.clone();
+                done_callback.run(self, first);
+                Action::Nothing
+            }
             Kind::Object => match self.callback_objs.take(second) {
                 CallbackObj::Internal(cb) => {
                     cb.run(self, first);
@@ -535,6 +540,10 @@ impl Core {
                 future: *f,
             },
             Entry::Done(_, DoneCb::Stop) => HandleKind::Stop,
+            Entry::Done(f, DoneCb::Gather(g)) => HandleKind::Internal {
+                name: self.gathers[*g as usize].done_callback.name(),
+                future: *f,
+            },
             Entry::Done(f, DoneCb::Object(id)) => match self.callback_objs.get(*id) {
                 CallbackObj::Internal(cb) => HandleKind::Internal {
                     name: cb.name(),

@@ -191,7 +191,7 @@ impl Core {
         match self.extra(f).kind {
             FutKind::Plain => self.plain_cancel(f, msg),
             FutKind::Task(t) => self.task_cancel(t, msg),
-            FutKind::Gather(g) => self.gathers[g as usize].clone().cancel(self, msg),
+            FutKind::Gather(g) => self.gathers[g as usize].outer.clone().cancel(self, msg),
         }
     }
 

@@ -9,7 +9,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::core::{Core, FutId, FutKind, FutState, GatherId, Internal, with_core};
+use crate::core::{
+    Core, DoneCb, FutId, FutKind, FutState, GatherEntry, GatherId, Internal, with_core,
+};
 use crate::exception::Exception;
 use crate::future::{Awaitable, Future, FutureRef};
 use crate::mutation::{self, Mutation};
@@ -187,17 +189,23 @@ fn gather_ids<T: Clone + 'static>(
         return_exceptions,
         _t: std::marker::PhantomData,
     });
+    // A ready entry carries the gather in its 29-bit field (`crate::queued`).
+    let g = GatherId::try_from(core.gathers.len())
+        .ok()
+        .filter(|&g| g <= crate::queued::MAX_SECOND_ID)
+        .expect("aiosim: more than 2^29 gathers in one loop");
+    core.gathers.push(GatherEntry {
+        outer: shared.clone(),
+        done_callback: callback.clone(),
+    });
     let mut already_done = Vec::new();
     for &c in &distinct {
         if core.is_done(c) {
             already_done.push(c);
         } else {
-            core.add_internal_callback(c, callback.clone());
+            core.add_done_callback(c, DoneCb::Gather(g));
         }
     }
-    let g =
-        GatherId::try_from(core.gathers.len()).expect("aiosim: more than 2^32 gathers in one loop");
-    core.gathers.push(shared.clone());
     let outer = core.new_future(FutKind::Gather(g));
     shared.outer.set(outer);
     // GATHER-12: children already done are processed inside the call.

@@ -6,13 +6,13 @@
 //! processor cannot serve from the narrower stores still in flight: a stall on every push.
 //!
 //! Layout: bits 0–31 hold the entry's first id (a task, future, timer or `call_soon` handle),
-//! bits 32–60 a second id (the task a wakeup resumes, or the callback object a registration
-//! names), bits 61–63 the kind.
+//! bits 32–60 a second id (the task a wakeup resumes, or the callback object or gather a
+//! registration names), bits 61–63 the kind.
 
 use crate::core::{DoneCb, Entry};
 
-/// The largest id that fits the second field: tasks and callback objects of one loop are
-/// numbered below this (checked where they are created).
+/// The largest id that fits the second field: tasks, callback objects and gathers of one loop
+/// are numbered below this (checked where they are created).
 pub(crate) const MAX_SECOND_ID: u32 = (1 << 29) - 1;
 
 const STEP: u64 = 0;
@@ -22,6 +22,7 @@ const STOP: u64 = 3;
 const OBJECT: u64 = 4;
 const TIMER: u64 = 5;
 const SOON: u64 = 6;
+const GATHER: u64 = 7;
 
 /// An [`Entry`] in one word, as the ready queue holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +38,7 @@ impl Queued {
             Entry::Done(f, DoneCb::Wakeup(t)) => (WAKEUP, f, t),
             Entry::Done(f, DoneCb::Stop) => (STOP, f, 0),
             Entry::Done(f, DoneCb::Object(id)) => (OBJECT, f, id),
+            Entry::Done(f, DoneCb::Gather(g)) => (GATHER, f, g),
             Entry::Timer(id) => (TIMER, id, 0),
             Entry::Soon(id) => (SOON, id, 0),
         };
@@ -54,6 +56,7 @@ impl Queued {
             Kind::Wakeup => Entry::Done(first, DoneCb::Wakeup(second)),
             Kind::Stop => Entry::Done(first, DoneCb::Stop),
             Kind::Object => Entry::Done(first, DoneCb::Object(second)),
+            Kind::Gather => Entry::Done(first, DoneCb::Gather(second)),
             Kind::Timer => Entry::Timer(first),
             Kind::Soon => Entry::Soon(first),
         }
@@ -71,7 +74,8 @@ impl Queued {
             STOP => Kind::Stop,
             OBJECT => Kind::Object,
             TIMER => Kind::Timer,
-            _ => Kind::Soon,
+            SOON => Kind::Soon,
+            _ => Kind::Gather,
         }
     }
 
@@ -103,6 +107,8 @@ pub(crate) enum Kind {
     Stop,
     /// [`Entry::Done`] with [`DoneCb::Object`].
     Object,
+    /// [`Entry::Done`] with [`DoneCb::Gather`].
+    Gather,
     /// [`Entry::Timer`].
     Timer,
     /// [`Entry::Soon`].
@@ -125,6 +131,7 @@ mod tests {
                     Entry::Done(a, DoneCb::Wakeup(b)),
                     Entry::Done(a, DoneCb::Stop),
                     Entry::Done(a, DoneCb::Object(b)),
+                    Entry::Done(a, DoneCb::Gather(b)),
                     Entry::Timer(a),
                     Entry::Soon(a),
                 ];
@@ -145,6 +152,7 @@ mod tests {
             Queued::pack(Entry::Done(3, DoneCb::Wakeup(4))),
             Queued::pack(Entry::Done(3, DoneCb::Stop)),
             Queued::pack(Entry::Done(3, DoneCb::Object(3))),
+            Queued::pack(Entry::Done(3, DoneCb::Gather(3))),
             Queued::pack(Entry::Timer(3)),
             Queued::pack(Entry::Soon(3)),
         ];

@@ -67,7 +67,7 @@ impl FreeCheck {
     fn admit(&mut self, queued: Queued) {
         match queued.kind() {
             Kind::Step | Kind::StepThrow | Kind::Wakeup => {}
-            Kind::Stop | Kind::Object => {
+            Kind::Stop | Kind::Object | Kind::Gather => {
                 let f = queued.first() as usize;
                 if f >= self.marks.len() {
                     self.marks.resize(f + 1, 0);
