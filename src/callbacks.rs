@@ -4,7 +4,9 @@
 //! Most futures (a `sleep`'s, a task awaited once) get exactly one callback, so the list only
 //! allocates from the second registration on. A registration is a small `Copy` value; a
 //! combinator's or a user's callback object sits in a [`CallbackArena`], one slot per
-//! registration (or per timer and `call_soon` handle), freed when it runs or is removed.
+//! registration (or per timer and `call_soon` handle), freed when it runs or is removed. The
+//! exception is `gather`, whose one `_done_callback` serves all its children: their
+//! registrations name the gather itself (`crate::gather`).
 
 use crate::core::{CbId, DoneCb};
 

@@ -4,7 +4,9 @@
 //! Each distinct child gets one `_done_callback`, registered in argument order; children that
 //! are already done are processed inside the call, after the outer future exists (GATHER-12).
 //! So a completing child reaches the awaiter in two hops: child → `_done_callback` → outer →
-//! wakeup (GATHER-13).
+//! wakeup (GATHER-13). The loop keeps each gather's shared state and its one `_done_callback`
+//! in a list (`Core::gathers`); the outer future and every child's registration name the
+//! gather by its index there.
 
 use std::cell::Cell;
 use std::rc::Rc;
