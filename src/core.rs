@@ -303,9 +303,7 @@ impl FutExtra {
 
     /// Whether this is [`FutExtra::PLAIN`].
     pub(crate) fn is_plain(&self) -> bool {
-        matches!(self.kind, FutKind::Plain)
-            && self.cancel_msg.is_none()
-            && self.saved_cancel.is_none()
+        matches!(self.kind, FutKind::Plain) && self.drops_nothing()
     }
 
     /// Whether dropping the record would free nothing: no message and no saved
