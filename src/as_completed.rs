@@ -155,7 +155,7 @@ pub fn as_completed<T: Clone + 'static, A: Awaitable<T>>(
     fs: &[A],
     timeout: Option<u64>,
 ) -> AsCompleted<T> {
-    let todo = crate::distinct::distinct_in_order(&crate::gather::ids(fs));
+    let todo = crate::distinct::distinct_in_order(&crate::gather::ids(fs)).into_owned();
     let remaining = todo.len();
     let shared = Rc::new(Shared {
         queue: RefCell::new(VecDeque::new()),

@@ -118,7 +118,7 @@ pub(crate) enum DoneCb {
     /// owned by this one registration.
     Object(CbId),
     /// The `_done_callback` of the gather at this index of [`Core::gathers`], registered on
-    /// each of its children: one callback object serves them all.
+    /// each of its children.
     Gather(GatherId),
 }
 
@@ -196,15 +196,6 @@ impl Outcome {
 
 /// Index of a gather in the loop's list of them ([`Core::gathers`]).
 pub(crate) type GatherId = u32;
-
-/// A gather as the loop keeps it: the state its outer future's `cancel` works on, and the
-/// `_done_callback` its children run.
-pub(crate) struct GatherEntry {
-    /// The children and the outer future.
-    pub outer: Rc<crate::gather::GatherOuter>,
-    /// The callback every child's registration runs.
-    pub done_callback: Rc<dyn Internal>,
-}
 
 /// What kind of object a future slot is: its `cancel` behaves differently per kind.
 #[derive(Clone, Copy)]
@@ -507,7 +498,7 @@ pub(crate) struct Core {
     pub bodies: crate::body_pool::BodyPool,
     /// Each gather of this loop, in creation order: its outer future ([`FutKind::Gather`])
     /// and its children's registrations ([`DoneCb::Gather`]) name it by index.
-    pub gathers: Vec<GatherEntry>,
+    pub gathers: Vec<crate::gather::GatherEntry>,
 }
 
 impl Core {

@@ -471,8 +471,7 @@ impl Core {
                 Action::Nothing
             }
             Kind::Gather => {
-                let done_callback = self.gathers[second as usize].done_callback.clone();
-                done_callback.run(self, first);
+                crate::gather::done_callback(self, second, first);
                 Action::Nothing
             }
             Kind::Object => match self.callback_objs.take(second) {
@@ -540,8 +539,8 @@ impl Core {
                 future: *f,
             },
             Entry::Done(_, DoneCb::Stop) => HandleKind::Stop,
-            Entry::Done(f, DoneCb::Gather(g)) => HandleKind::Internal {
-                name: self.gathers[*g as usize].done_callback.name(),
+            Entry::Done(f, DoneCb::Gather(_)) => HandleKind::Internal {
+                name: crate::gather::DONE_CALLBACK,
                 future: *f,
             },
             Entry::Done(f, DoneCb::Object(id)) => match self.callback_objs.get(*id) {

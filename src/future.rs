@@ -191,7 +191,7 @@ impl Core {
         match self.extra(f).kind {
             FutKind::Plain => self.plain_cancel(f, msg),
             FutKind::Task(t) => self.task_cancel(t, msg),
-            FutKind::Gather(g) => self.gathers[g as usize].outer.clone().cancel(self, msg),
+            FutKind::Gather(g) => crate::gather::cancel(self, g, msg),
         }
     }
 
@@ -308,6 +308,15 @@ impl Core {
         value
             .expect("aiosim: future result has another type than its handle")
             .clone()
+    }
+
+    /// The exception of the finished future `f`, marked as retrieved (as `exception()` marks
+    /// it); `None` for a result or a cancellation.
+    pub(crate) fn retrieve_exception(&mut self, f: FutId) -> Option<Exception> {
+        let slot = self.fut_mut(f);
+        let exc = slot.outcome.exception()?.clone();
+        slot.retrieved = true;
+        Some(exc)
     }
 
     /// `exception()` (FUT-4): `Ok(None)` for a result, `Ok(Some(e))` for an exception, `Err`

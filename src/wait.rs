@@ -115,7 +115,7 @@ pub async fn wait(
             let release = core.handle_cb(HandleObj::Internal(Rc::new(ReleaseWaiter { waiter })));
             cb.timer.set(Some(core.call_at_cb(when, release)));
         }
-        for f in &distinct {
+        for f in distinct.iter() {
             core.add_internal_callback(f.id, cb.clone());
         }
         (
@@ -132,7 +132,7 @@ pub async fn wait(
             core.cancel_timer(t);
         }
         let mine: Rc<dyn Internal> = on_completion.clone();
-        for f in &distinct {
+        for f in distinct.iter() {
             core.remove_internal(f.id, &mine);
         }
         let (done, pending) = distinct.iter().partition(|f| core.is_done(f.id));
