@@ -46,7 +46,8 @@ pub(crate) fn cancel(core: &mut Core, g: GatherId, msg: Option<Rc<str>>) -> bool
         return false;
     }
     let mut accepted = false;
-    // By position: a child's cancel may reach other gathers, never this one's children.
+    // By position, reading the entry afresh: a child's cancel works on the loop (and may reach
+    // other gathers), but nothing it does changes this gather's children.
     for i in 0..core.gathers[g as usize].children.len() {
         let child = core.gathers[g as usize].children[i];
         if core.cancel(child, msg.clone()) {
