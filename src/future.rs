@@ -264,15 +264,11 @@ impl Core {
     /// marks an exception as retrieved.
     #[inline(always)]
     pub(crate) fn outcome(&mut self, f: FutId) -> Result<(), Exception> {
-        let slot = self.fut_mut(f);
-        match slot.state {
+        match self.fut(f).state {
             FutState::Pending => Err(Exception::invalid_state("Result is not set.")),
             FutState::Cancelled => Err(self.make_cancelled_error(f)),
-            FutState::Finished => match slot.outcome.exception() {
-                Some(exc) => {
-                    slot.retrieved = true;
-                    Err(exc.clone())
-                }
+            FutState::Finished => match self.retrieve_exception(f) {
+                Some(exc) => Err(exc),
                 None => Ok(()),
             },
         }

@@ -213,11 +213,11 @@ fn gather_ids<R: ReadValues>(
             core.add_done_callback(c, DoneCb::Gather(g));
         }
     }
-    let distinct = distinct.len();
+    let distinct_count = distinct.len();
     core.gathers.push(GatherEntry {
         outer: FutId::MAX,
         children,
-        distinct,
+        distinct: distinct_count,
         finished: 0,
         return_exceptions,
         cancel_requested: false,
